@@ -1,0 +1,124 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let upcomingFeatures: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "CardKiosk",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "kioskd", targets: ["kioskd"]),
+        .executable(name: "kioskctl", targets: ["kioskctl"]),
+        .executable(name: "kiosk-vcard", targets: ["kiosk-vcard"]),
+        .library(name: "KioskCore", targets: ["KioskCore"]),
+        .library(name: "SmartCard", targets: ["SmartCard"]),
+        .library(name: "Resolution", targets: ["Resolution"]),
+        .library(name: "Display", targets: ["Display"]),
+        .library(name: "KioskDaemon", targets: ["KioskDaemon"]),
+        .library(name: "VirtualCard", targets: ["VirtualCard"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CPCSCLite",
+            pkgConfig: "libpcsclite",
+            providers: [.apt(["libpcsclite-dev"])]
+        ),
+        .target(
+            name: "KioskCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: upcomingFeatures
+        ),
+        .target(
+            name: "SmartCard",
+            dependencies: [
+                "KioskCore", "CPCSCLite",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcomingFeatures
+        ),
+        .target(
+            name: "Resolution",
+            dependencies: [
+                "KioskCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcomingFeatures
+        ),
+        .target(
+            name: "Display",
+            dependencies: ["KioskCore"],
+            swiftSettings: upcomingFeatures
+        ),
+        .target(
+            name: "KioskDaemon",
+            dependencies: [
+                "KioskCore", "SmartCard", "Resolution", "Display",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: upcomingFeatures
+        ),
+        .target(
+            name: "VirtualCard",
+            dependencies: ["KioskCore", "SmartCard"],
+            swiftSettings: upcomingFeatures
+        ),
+        .executableTarget(
+            name: "kioskd",
+            dependencies: [
+                "KioskDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: upcomingFeatures
+        ),
+        .executableTarget(
+            name: "kioskctl",
+            dependencies: [
+                "KioskCore", "Resolution", "SmartCard", "Display", "KioskDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: upcomingFeatures
+        ),
+        .executableTarget(
+            name: "kiosk-vcard",
+            dependencies: [
+                "VirtualCard",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: upcomingFeatures
+        ),
+        .target(
+            name: "KioskTestSupport",
+            dependencies: ["KioskCore", "SmartCard", "VirtualCard"],
+            path: "Tests/KioskTestSupport",
+            swiftSettings: upcomingFeatures
+        ),
+        .testTarget(name: "KioskCoreTests", dependencies: ["KioskCore"], swiftSettings: upcomingFeatures),
+        .testTarget(
+            name: "SmartCardTests",
+            dependencies: ["SmartCard", "VirtualCard", "KioskTestSupport"],
+            swiftSettings: upcomingFeatures
+        ),
+        .testTarget(name: "ResolutionTests", dependencies: ["Resolution"], swiftSettings: upcomingFeatures),
+        .testTarget(name: "DisplayTests", dependencies: ["Display"], swiftSettings: upcomingFeatures),
+        .testTarget(
+            name: "KioskDaemonTests",
+            dependencies: ["KioskDaemon", "VirtualCard", "KioskTestSupport"],
+            swiftSettings: upcomingFeatures
+        ),
+    ]
+)
