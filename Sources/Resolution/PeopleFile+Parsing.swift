@@ -1,0 +1,235 @@
+import Foundation
+import KioskCore
+
+/// Turns the fields of one ``PeopleFile/Person`` into identities and a record, collecting problems by row and
+/// field. Messages never include the value.
+struct FieldParser {
+    var now: Date
+    var timeZone: TimeZone
+
+    typealias Problems = [PeopleFileError.Problem]
+
+    // MARK: Identities
+
+    func identities(of person: PeopleFile.Person, row: Int, problems: inout Problems) -> [Identity] {
+        var identities: [Identity] = []
+        func add(_ kind: IdentityKind, _ value: String) {
+            identities.append(Identity(kind: kind, value: value, isValidated: true))
+        }
+        if let raw = person.idNumber {
+            do {
+                add(.residentID, try ResidentIDNumber(validating: raw).value)
+            } catch {
+                problems.append(.init(row: row, field: "idNumber", reason: error.description))
+            }
+        }
+        if let raw = person.residencePermitNumber {
+            do {
+                let number = try ResidentIDNumber(validating: raw)
+                if ["81", "82", "83"].contains(String(number.value.prefix(2))) {
+                    add(.residencePermit, number.value)
+                } else {
+                    problems.append(
+                        .init(row: row, field: "residencePermitNumber", reason: "must start with 81, 82 or 83"))
+                }
+            } catch {
+                problems.append(.init(row: row, field: "residencePermitNumber", reason: error.description))
+            }
+        }
+        if let raw = person.foreignPRNumber {
+            let value = raw.trimmingCharacters(in: .whitespaces).uppercased()
+            if [15, 18].contains(value.count), value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
+                add(.foreignPermanentResident, value)
+            } else {
+                problems.append(
+                    .init(row: row, field: "foreignPRNumber", reason: "expected 15 or 18 letters and digits"))
+            }
+        }
+        if let raw = person.sscCardNumber {
+            let value = raw.trimmingCharacters(in: .whitespaces).uppercased()
+            if value.count == 9, value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
+                add(.socialSecurityCard, value)
+            } else {
+                problems.append(.init(row: row, field: "sscCardNumber", reason: "expected 9 letters and digits"))
+            }
+        }
+        if let raw = person.pan {
+            do {
+                add(.bankCardPAN, try PAN(validating: raw).digits)
+            } catch {
+                problems.append(.init(row: row, field: "pan", reason: error.description))
+            }
+        }
+        if let raw = person.printedCode {
+            if (1...512).contains(raw.utf8.count) {
+                add(.printedCode, raw)
+            } else {
+                problems.append(.init(row: row, field: "printedCode", reason: "expected 1 to 512 bytes"))
+            }
+        }
+        let given = [
+            person.idNumber, person.residencePermitNumber, person.foreignPRNumber, person.sscCardNumber, person.pan,
+            person.printedCode,
+        ]
+        if given.allSatisfy({ $0 == nil }) {
+            problems.append(
+                .init(
+                    row: row, field: "idNumber",
+                    reason:
+                        "no identity: give at least one of idNumber, residencePermitNumber, foreignPRNumber, "
+                        + "sscCardNumber, pan, printedCode"))
+        }
+        return identities
+    }
+
+    func fieldName(of kind: IdentityKind) -> String {
+        switch kind {
+        case .residentID: "idNumber"
+        case .residencePermit: "residencePermitNumber"
+        case .foreignPermanentResident: "foreignPRNumber"
+        case .socialSecurityCard: "sscCardNumber"
+        case .bankCardPAN: "pan"
+        case .printedCode: "printedCode"
+        }
+    }
+
+    // MARK: Record
+
+    func record(of person: PeopleFile.Person, row: Int, defaultUpdatedAt: Date, problems: inout Problems)
+        -> StatusRecord?
+    {
+        let before = problems.count
+        var status: HealthStatus?
+        if let raw = person.status {
+            status = HealthStatus(rawValue: raw)
+            if status == nil {
+                problems.append(
+                    .init(
+                        row: row, field: "status",
+                        reason:
+                            "expected normal, homeObservation or centralizedObservation"))
+            }
+        } else {
+            problems.append(.init(row: row, field: "status", reason: "missing"))
+        }
+
+        var popup: Popup?
+        if let spec = person.popup {
+            switch (spec.code > 0, spec.zh, spec.en) {
+            case (false, _, _):
+                problems.append(.init(row: row, field: "popup.code", reason: "must be 1 or more"))
+            case (true, nil, nil):
+                popup = Popup(code: spec.code)
+            case (true, let zh?, let en?):
+                popup = Popup(code: spec.code, guidance: Guidance(zh: zh, en: en))
+            default:
+                problems.append(.init(row: row, field: "popup", reason: "give both zh and en text, or neither"))
+            }
+        }
+
+        var test: NucleicAcidTest?
+        if let spec = person.nat {
+            let sampledAt = time(
+                absolute: spec.sampledAt, hoursAgo: spec.sampledHoursAgo, field: "nat.sampledAt", row: row,
+                problems: &problems)
+            if sampledAt == nil, spec.sampledAt == nil, spec.sampledHoursAgo == nil {
+                problems.append(.init(row: row, field: "nat.sampledAt", reason: "give sampledAt or sampledHoursAgo"))
+            }
+            let result = spec.result.flatMap(NucleicAcidTest.Result.init(rawValue:))
+            if result == nil {
+                problems.append(.init(row: row, field: "nat.result", reason: "expected negative, positive or pending"))
+            }
+            if let sampledAt, let result { test = NucleicAcidTest(sampledAt: sampledAt, result: result) }
+        }
+
+        var vaccination: Vaccination?
+        if let spec = person.vaccination {
+            var lastDose: CalendarDate?
+            if let raw = spec.lastDose {
+                lastDose = calendarDate(raw)
+                if lastDose == nil {
+                    problems.append(.init(row: row, field: "vaccination.lastDose", reason: "expected YYYY-MM-DD"))
+                }
+            }
+            if let doses = spec.doses, (0...20).contains(doses) {
+                vaccination = Vaccination(doses: doses, lastDose: lastDose)
+            } else {
+                problems.append(.init(row: row, field: "vaccination.doses", reason: "expected 0 to 20"))
+            }
+        }
+
+        var commuter: CommuterMark?
+        switch (person.commuterUntil, person.commuterDaysFromNow) {
+        case (nil, nil):
+            break
+        case (let raw?, nil):
+            if let date = calendarDate(raw) {
+                commuter = CommuterMark(validUntil: date)
+            } else {
+                problems.append(.init(row: row, field: "commuterUntil", reason: "expected YYYY-MM-DD"))
+            }
+        case (nil, let days?):
+            if let date = today(plusDays: days) { commuter = CommuterMark(validUntil: date) }
+        case (_?, _?):
+            problems.append(
+                .init(row: row, field: "commuterUntil", reason: "give commuterUntil or commuterDaysFromNow"))
+        }
+
+        let updatedAt =
+            time(
+                absolute: person.updatedAt, hoursAgo: person.updatedHoursAgo, field: "updatedAt", row: row,
+                problems: &problems) ?? defaultUpdatedAt
+
+        guard problems.count == before, let status else { return nil }
+        return StatusRecord(
+            status: status, popup: popup, nucleicAcidTest: test, vaccination: vaccination, commuter: commuter,
+            updatedAt: updatedAt)
+    }
+
+    // MARK: Values
+
+    /// An absolute ISO 8601 time or a number of hours before `now`; `nil` when neither is given or it is bad
+    /// (a problem is recorded for bad or contradictory input).
+    func time(absolute: String?, hoursAgo: Double?, field: String, row: Int?, problems: inout Problems) -> Date? {
+        switch (absolute, hoursAgo) {
+        case (nil, nil):
+            return nil
+        case (let raw?, nil):
+            if let date = Self.isoDate(raw) { return date }
+            problems.append(.init(row: row, field: field, reason: "expected ISO 8601, e.g. 2026-11-29T08:00:00Z"))
+            return nil
+        case (nil, let hours?):
+            guard hours.isFinite else {
+                problems.append(.init(row: row, field: field, reason: "hours must be a finite number"))
+                return nil
+            }
+            return now.addingTimeInterval(-hours * 3600)
+        case (_?, _?):
+            problems.append(.init(row: row, field: field, reason: "give an absolute time or hours ago, not both"))
+            return nil
+        }
+    }
+
+    static func isoDate(_ raw: String) -> Date? {
+        let plain = ISO8601DateFormatter()
+        if let date = plain.date(from: raw) { return date }
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return fractional.date(from: raw)
+    }
+
+    /// `YYYY-MM-DD`.
+    func calendarDate(_ raw: String) -> CalendarDate? {
+        let parts = raw.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2 else { return nil }
+        return CalendarDate(yyyymmdd: parts.joined())
+    }
+
+    func today(plusDays days: Int) -> CalendarDate? {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        guard let date = calendar.date(byAdding: .day, value: days, to: now) else { return nil }
+        let parts = calendar.dateComponents([.year, .month, .day], from: date)
+        return CalendarDate(year: parts.year ?? 0, month: parts.month ?? 0, day: parts.day ?? 0)
+    }
+}
