@@ -1,0 +1,174 @@
+public import Foundation
+public import KioskCore
+
+/// Pure functions from what happened to what the screen shows (DESIGN.md §1 step 6).
+///
+/// Personal data is masked here with ``Masking`` and cleaned of control characters, so no renderer ever holds a
+/// raw ID number, PAN or full name.
+public enum Layout {
+    /// The screen for `state` at `now`, for a kiosk at `venue` in `timeZone`.
+    public static func screen(for state: DisplayState, now: Date, venue: String, timeZone: TimeZone) -> Screen {
+        let clock = KioskClock(timeZone: timeZone)
+        var screen = Screen(
+            kind: .idle, tone: .blue, icon: .card, title: Text.tapCard, instruction: Text.holdCard,
+            venue: DisplayText.sanitized(venue), dateTime: clock.dateTime(now))
+        switch state {
+        case .idle:
+            break
+        case .reading:
+            screen.kind = .reading
+            screen.icon = .hourglass
+            screen.title = Text.reading
+            screen.instruction = Text.keepCard
+        case .cardProblem(let guidance):
+            screen.kind = .unreadableCard(guidance)
+            screen.tone = .neutral
+            screen.title = Text.cardNotRead
+            screen.instruction = guidance
+        case .invalidID:
+            screen.kind = .invalidID
+            screen.tone = .neutral
+            screen.icon = .info
+            screen.title = Text.invalidID
+            screen.instruction = Text.invalidIDAction
+        case .message(let guidance, let tone):
+            screen.kind = .message(guidance)
+            screen.tone = tone
+            screen.icon = .info
+            screen.title = guidance
+            screen.instruction = nil
+        case .resolved(let resolution, let name, let identity):
+            resolved(resolution, name: name, identity: identity, clock: clock, into: &screen)
+        }
+        return screen
+    }
+
+    private static func resolved(
+        _ resolution: Resolution, name: String?, identity: Identity?, clock: KioskClock, into screen: inout Screen
+    ) {
+        if let name = (name ?? identity?.displayName).map(DisplayText.sanitized), !name.isEmpty {
+            screen.maskedName = Masking.name(name)
+        }
+        if let identity {
+            let masked = DisplayText.sanitized(Masking.maskedValue(of: identity))
+            screen.maskedID = masked.isEmpty ? nil : masked
+        }
+        screen.provenance = provenanceLine(resolution.provenance, clock: clock)
+
+        switch resolution.outcome {
+        case .found(let record, _):
+            screen.kind = .result(record.status)
+            screen.title = Guidance(zh: record.status.chinese, en: record.status.english)
+            switch record.status {
+            case .normal:
+                (screen.tone, screen.icon) = (.green, .checkInCircle)
+                screen.instruction = nil
+            case .homeObservation:
+                (screen.tone, screen.icon) = (.yellow, .exclamationInTriangle)
+                screen.instruction = Text.homeObservation
+            case .centralizedObservation:
+                (screen.tone, screen.icon) = (.red, .crossInSquare)
+                screen.instruction = Text.centralizedObservation
+            }
+            if let popup = record.popup {
+                screen.popup = Screen.Notice(
+                    code: popup.code, title: cleaned(popup.title), guidance: cleaned(popup.guidance))
+                // A pop-up means "act before entering": never a plain green screen.
+                if screen.tone == .green { (screen.tone, screen.icon) = (.yellow, .exclamationInTriangle) }
+                screen.instruction = nil
+            }
+            screen.details = details(of: record, at: resolution.resolvedAt, clock: clock)
+        case .unknownPerson:
+            screen.kind = .unknownPerson
+            (screen.tone, screen.icon) = (.neutral, .questionInCircle)
+            screen.title = Text.unknownPerson
+            screen.instruction = Text.unknownPersonAction
+        case .cannotVerify:
+            var reason = CannotVerifyReason.noData
+            if case .cannotVerify(let given) = resolution.provenance { reason = given }
+            screen.kind = .cannotVerify(reason)
+            (screen.tone, screen.icon) = (.neutral, .questionInCircle)
+            screen.title = Text.cannotVerify
+            screen.instruction = reason.guidance
+            screen.provenance = nil
+        }
+    }
+
+    // MARK: - Lines
+
+    static func provenanceLine(_ provenance: Provenance, clock: KioskClock) -> Guidance? {
+        switch provenance {
+        case .online:
+            Guidance(zh: "实时", en: "Online")
+        case .snapshot(_, let asOf):
+            Guidance(zh: "离线数据 截至 \(clock.monthDayTime(asOf))", en: "Offline data as of \(clock.monthDayTime(asOf))")
+        case .cannotVerify:
+            nil
+        }
+    }
+
+    static func details(of record: StatusRecord, at now: Date, clock: KioskClock) -> [Screen.Detail] {
+        var details: [Screen.Detail] = []
+
+        let natValue: Guidance
+        if let test = record.nucleicAcidTest {
+            let result: Guidance =
+                switch test.result {
+                case .negative: Guidance(zh: "阴性", en: "Negative")
+                case .positive: Guidance(zh: "阳性", en: "Positive")
+                case .pending: Guidance(zh: "结果待出", en: "Result pending")
+                }
+            if let hours = test.withinHours(at: now) {
+                natValue = Guidance(zh: "\(result.zh) · \(hours) 小时内", en: "\(result.en) · within \(hours) h")
+            } else {
+                natValue = Guidance(zh: "\(result.zh) · 超过 72 小时", en: "\(result.en) · over 72 h ago")
+            }
+        } else {
+            natValue = Text.noRecord
+        }
+        details.append(Screen.Detail(label: Guidance(zh: "核酸检测", en: "Nucleic acid test"), value: natValue))
+
+        let vaccineValue: Guidance
+        switch record.vaccination?.doses {
+        case nil: vaccineValue = Text.noRecord
+        case 0?: vaccineValue = Guidance(zh: "未接种", en: "Not vaccinated")
+        case 1?: vaccineValue = Guidance(zh: "已接种 1 剂", en: "1 dose")
+        case let doses?: vaccineValue = Guidance(zh: "已接种 \(doses) 剂", en: "\(doses) doses")
+        }
+        details.append(Screen.Detail(label: Guidance(zh: "疫苗接种", en: "Vaccination"), value: vaccineValue))
+
+        if let commuter = record.commuter, commuter.validUntil >= clock.calendarDate(now) {
+            let until = clock.monthDay(commuter.validUntil)
+            details.append(
+                Screen.Detail(
+                    label: Guidance(zh: "通勤", en: "Commuter"),
+                    value: Guidance(zh: "有效期至 \(until)", en: "until \(until)")))
+        }
+        return details
+    }
+
+    private static func cleaned(_ guidance: Guidance) -> Guidance {
+        Guidance(zh: DisplayText.sanitized(guidance.zh), en: DisplayText.sanitized(guidance.en))
+    }
+
+    /// Fixed screen text.
+    enum Text {
+        static let tapCard = Guidance(zh: "请刷卡", en: "Please tap your card")
+        static let holdCard = Guidance(zh: "请将卡片放在读卡区", en: "Hold your card on the reader")
+        static let reading = Guidance(zh: "正在读卡", en: "Reading your card")
+        static let keepCard = Guidance(zh: "请勿移开卡片", en: "Keep the card on the reader")
+        static let cardNotRead = Guidance(zh: "读卡失败", en: "Card not read")
+        static let invalidID = Guidance(zh: "证件号码无效", en: "ID number not valid")
+        static let invalidIDAction = Guidance(
+            zh: "卡内证件号码校验未通过，请联系工作人员", en: "The number on the card failed its check. Please ask staff")
+        static let unknownPerson = Guidance(zh: "未查到健康状态", en: "No health status found")
+        static let unknownPersonAction = Guidance(
+            zh: "请联系工作人员协助登记", en: "Please ask staff to help you register")
+        static let cannotVerify = Guidance(zh: "暂无法核验", en: "Cannot verify")
+        static let homeObservation = Guidance(
+            zh: "请居家观察，并联系所在社区", en: "Please stay at home and contact your community")
+        static let centralizedObservation = Guidance(
+            zh: "请联系工作人员", en: "Please speak to a member of staff")
+        static let noRecord = Guidance(zh: "无记录", en: "No record")
+    }
+}
