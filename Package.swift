@@ -82,6 +82,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: upcomingFeatures
         ),
@@ -117,7 +118,11 @@ let package = Package(
         .testTarget(name: "DisplayTests", dependencies: ["Display"], swiftSettings: upcomingFeatures),
         .testTarget(
             name: "KioskDaemonTests",
-            dependencies: ["KioskDaemon", "VirtualCard", "KioskTestSupport"],
+            dependencies: [
+                "KioskDaemon", "VirtualCard", "KioskTestSupport", "Resolution", "Display",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: upcomingFeatures
         ),
     ]

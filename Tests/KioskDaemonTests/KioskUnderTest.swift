@@ -1,0 +1,212 @@
+import Display
+import Foundation
+import KioskCore
+import KioskDaemon
+import KioskTestSupport
+import Logging
+import Resolution
+import ServiceLifecycle
+import Synchronization
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A running `KioskService` wired to the shared pcscd, a temporary snapshot with the §8.1 person in it, a temporary
+/// visit log, and a terminal renderer drawing on a real pseudo-terminal.
+struct KioskUnderTest {
+    let harness: PCSCDHarness
+    let directory: URL
+    let visits: VisitLog
+    let terminal: PseudoTerminal
+    private let frames: FrameIterator
+
+    /// Builds the kiosk, runs `body`, then shuts the service group down gracefully and removes the files.
+    static func with(
+        status: String, popup: Int? = nil, _ body: (KioskUnderTest) async throws -> Void
+    ) async throws {
+        let harness = try PCSCDHarness.shared()
+        try harness.start()
+        try await harness.waitForReader(0, hasCard: false)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kiosk-e2e-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+
+        let people = """
+            {"epoch": 3, "sequence": 7, "createdHoursAgo": 2, "people": [
+              {"name": "王小测", "idNumber": "110101194605121231", "pan": "6299999900000000014",
+               "status": "\(status)" \(popup.map { ", \"popup\": \($0)" } ?? ""),
+               "nat": {"sampledHoursAgo": 20, "result": "negative"}, "vaccination": {"doses": 3}}]}
+            """
+        let peopleFile = directory.appendingPathComponent("people.json")
+        try people.write(to: peopleFile, atomically: true, encoding: .utf8)
+        let snapshotPath = directory.appendingPathComponent("snapshot.sqlite").path
+        try SnapshotImporter.importPeople(file: peopleFile, into: try SnapshotStore(path: snapshotPath))
+
+        let terminal = try PseudoTerminal(columns: 100, rows: 32)
+        defer { terminal.close() }
+        let configuration = KioskConfiguration(
+            snapshotPath: snapshotPath,
+            visitLogPath: directory.appendingPathComponent("visits.sqlite").path,
+            venueID: "test-venue", venueName: "测试 Test", holdSeconds: 30, minimumHoldSeconds: 0.05,
+            ignoredReaderNames: ["00 01"])
+        var logger = Logger(label: "kiosk.e2e")
+        logger.logLevel = .notice
+        let service = try KioskService(
+            configuration: configuration,
+            renderer: TerminalDisplay(writer: TerminalWriter(fileDescriptor: terminal.replicaDescriptor)),
+            logger: logger)
+        let stream = await service.pipeline.frames()
+        let group = ServiceGroup(services: [service], logger: logger)
+        let kiosk = KioskUnderTest(
+            harness: harness, directory: directory, visits: try VisitLog(path: configuration.visitLogPath),
+            terminal: terminal, frames: FrameIterator(stream))
+
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            do {
+                _ = try await kiosk.nextFrame("idle at start") { $0.screen.kind == .idle }
+                try await body(kiosk)
+            } catch {
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    /// The next drawn frame that matches, waiting at most `timeout`.
+    func nextFrame(
+        _ what: String, timeout: Duration = .seconds(10), sourceLocation: SourceLocation = #_sourceLocation,
+        where matches: @escaping @Sendable (DrawnFrame) -> Bool
+    ) async throws -> DrawnFrame {
+        let frames = self.frames
+        return try await withThrowingTaskGroup(of: DrawnFrame?.self) { group in
+            group.addTask {
+                while let frame = await frames.next() {
+                    if matches(frame) { return frame }
+                }
+                return nil
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = try await group.next()!
+            group.cancelAll()
+            guard let frame = first else {
+                throw TestFailure("no '\(what)' frame within \(timeout); pcscd log:\n\(harness.logTail(lines: 15))")
+            }
+            return frame
+        }
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Records every drawn frame; `next()` hands them out in order, waiting for the next one if needed.
+final class FrameIterator: Sendable {
+    private let state = Mutex<(frames: [DrawnFrame], cursor: Int, finished: Bool)>(([], 0, false))
+
+    init(_ stream: AsyncStream<DrawnFrame>) {
+        Task { [self] in
+            for await frame in stream { self.state.withLock { $0.frames.append(frame) } }
+            self.state.withLock { $0.finished = true }
+        }
+    }
+
+    /// The next frame, or `nil` once the stream has ended (or the task is cancelled).
+    func next() async -> DrawnFrame? {
+        while !Task.isCancelled {
+            let (frame, finished) = state.withLock { s -> (DrawnFrame?, Bool) in
+                guard s.cursor < s.frames.count else { return (nil, s.finished) }
+                s.cursor += 1
+                return (s.frames[s.cursor - 1], false)
+            }
+            if let frame { return frame }
+            if finished { return nil }
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        return nil
+    }
+}
+
+/// A pseudo-terminal pair (`openpty`): the renderer writes to the replica, a thread drains the primary side into a
+/// buffer that tests search.
+final class PseudoTerminal: Sendable {
+    let primaryDescriptor: Int32
+    let replicaDescriptor: Int32
+    private let output = OutputBuffer()
+
+    final class OutputBuffer: Sendable {
+        let bytes = Mutex<[UInt8]>([])
+    }
+
+    init(columns: Int, rows: Int) throws {
+        var primary: Int32 = -1
+        var replica: Int32 = -1
+        var size = winsize(ws_row: UInt16(rows), ws_col: UInt16(columns), ws_xpixel: 0, ws_ypixel: 0)
+        guard openpty(&primary, &replica, nil, nil, &size) == 0 else { throw TestFailure("openpty: errno \(errno)") }
+        primaryDescriptor = primary
+        replicaDescriptor = replica
+        let output = self.output
+        let source = primary
+        let reader = Thread {
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let n = buffer.withUnsafeMutableBytes { read(source, $0.baseAddress, $0.count) }
+                if n <= 0 {
+                    if n < 0 && errno == EINTR { continue }
+                    return
+                }
+                output.bytes.withLock { $0 += buffer[0..<n] }
+            }
+        }
+        reader.start()
+    }
+
+    /// Everything written so far, as text.
+    var text: String { String(decoding: output.bytes.withLock { $0 }, as: UTF8.self) }
+
+    /// Waits until the output after `offset` characters, with ANSI sequences and white space removed, contains
+    /// `needle` (also compared without white space: big titles are letter-spaced). Returns the whole output.
+    @discardableResult
+    func waitForText(_ needle: String, after offset: Int = 0, timeout: Duration = .seconds(5)) async throws -> String {
+        let deadline = ContinuousClock.now + timeout
+        let wanted = needle.filter { !$0.isWhitespace }
+        while ContinuousClock.now < deadline {
+            let all = text
+            let tail = String(all.dropFirst(min(offset, all.count)))
+            if Self.plain(tail).contains(wanted) { return all }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw TestFailure("terminal never showed '\(needle)'; it shows:\n\(Self.plain(String(text.suffix(2000))))")
+    }
+
+    /// Text without CSI escape sequences and without white space.
+    static func plain(_ text: String) -> String {
+        var out = ""
+        var iterator = text.unicodeScalars.makeIterator()
+        while let scalar = iterator.next() {
+            if scalar == "\u{1B}" {
+                guard let next = iterator.next() else { break }
+                if next == "[" {
+                    while let c = iterator.next(), !(0x40...0x7E).contains(c.value) {}
+                }
+                continue
+            }
+            if !scalar.properties.isWhitespace { out.unicodeScalars.append(scalar) }
+        }
+        return out
+    }
+
+    func close() {
+        Glibc.close(replicaDescriptor)
+        Glibc.close(primaryDescriptor)
+    }
+}

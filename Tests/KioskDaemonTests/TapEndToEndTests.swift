@@ -1,0 +1,135 @@
+import Display
+import Foundation
+import KioskCore
+@testable import KioskDaemon
+import KioskTestSupport
+import Logging
+import Resolution
+import Testing
+import VirtualCard
+
+/// The whole tap path through real parts: a virtual senior card on pcscd's vpcd reader, the `KioskService` reading
+/// it through pcsc-lite, a real SQLite snapshot and visit log, and the terminal renderer writing to a real
+/// pseudo-terminal that the test reads back.
+@Suite(
+    .serialized, .pcscdExclusive,
+    .enabled(if: PCSCDHarness.isEnabled, "needs root, unshare, pcscd and vsmartcard-vpcd"))
+struct TapEndToEndTests {
+    /// The synthetic person of cards.md §8.1: 王小测, 110101194605121231, PAN 6299999900000000014.
+    static let name = "王小测"
+    static let idNumber = "110101194605121231"
+    static let pan = "6299999900000000014"
+
+    @Test func seniorCardTapShowsStatusMaskedAndReturnsToIdle() async throws {
+        try await KioskUnderTest.with(status: "homeObservation", popup: 2) { kiosk in
+            let slot = kiosk.harness.slot(0)
+            try slot.insert(PBOCCardImage())
+            let frame = try await kiosk.nextFrame("result") { $0.screen.kind == .result(.homeObservation) }
+            #expect(frame.tapToFrame != nil)
+            #expect(frame.screen.maskedName == "王*测")
+            #expect(frame.screen.maskedID == "110***********1231")
+            #expect(frame.screen.popup?.code == 2)
+            #expect(frame.screen.provenance?.zh.contains("离线数据") == true)
+            #expect(frame.screen.provenance?.en.contains("Offline data") == true)
+
+            let terminal = try await kiosk.terminal.waitForText("居家观察")
+            #expect(terminal.contains("Home observation"))
+            #expect(terminal.contains("王*测"))
+            #expect(terminal.contains("110***********1231"))
+            #expect(!terminal.contains(Self.idNumber))
+            #expect(!terminal.contains(Self.name))
+            #expect(!terminal.contains(Self.pan))
+
+            #expect(try kiosk.visits.count() == 1)
+            let visit = try #require(try kiosk.visits.pending(limit: 10).first)
+            #expect(visit.result == "homeObservation")
+            #expect(visit.provenance == "snapshot")
+            #expect(visit.subjectKey != nil)
+
+            try await kiosk.harness.remove(slot, waitingForReader: 0)
+            _ = try await kiosk.nextFrame("idle after removal") { $0.screen.kind == .idle }
+            _ = try await kiosk.terminal.waitForText("请刷卡", after: terminal.count)
+        }
+    }
+
+    @Test func cardPulledBetweenTwoAPDUsAsksToTapAgainAndTheNextTapWorks() async throws {
+        try await KioskUnderTest.with(status: "normal") { kiosk in
+            let slot = kiosk.harness.slot(0)
+            try slot.insert(PBOCCardImage(), removeAfterAPDUs: 3)
+            let pulled = try await kiosk.nextFrame("unreadable") {
+                if case .unreadableCard = $0.screen.kind { true } else { false }
+            }
+            #expect(pulled.screen.instruction?.zh.contains("请重新刷卡") == true || pulled.screen.title.zh.contains("读卡"))
+            _ = try await kiosk.terminal.waitForText("Please tap again")
+            #expect(try kiosk.visits.count() == 0, "no visit for a card that was not read")
+
+            try await kiosk.harness.waitForReader(0, hasCard: false)
+            try slot.insert(PBOCCardImage())
+            let frame = try await kiosk.nextFrame("result after re-tap") { $0.screen.kind == .result(.normal) }
+            #expect(frame.screen.maskedName == "王*测")
+            #expect(try kiosk.visits.count() == 1)
+            try await kiosk.harness.remove(slot, waitingForReader: 0)
+        }
+    }
+
+    @Test func pcscdRestartedWhileServingTheNextTapWorks() async throws {
+        try await KioskUnderTest.with(status: "centralizedObservation") { kiosk in
+            let slot = kiosk.harness.slot(0)
+            try slot.insert(PBOCCardImage())
+            _ = try await kiosk.nextFrame("first tap") { $0.screen.kind == .result(.centralizedObservation) }
+            try await kiosk.harness.remove(slot, waitingForReader: 0)
+
+            kiosk.harness.stop()
+            try await Task.sleep(for: .milliseconds(300))
+            try kiosk.harness.start()
+            try await kiosk.harness.waitForReader(0, hasCard: false)
+
+            try slot.insert(PBOCCardImage())
+            let frame = try await kiosk.nextFrame("tap after restart", timeout: .seconds(15)) {
+                $0.screen.kind == .result(.centralizedObservation)
+            }
+            #expect(frame.screen.maskedID == "110***********1231")
+            #expect(try kiosk.visits.count() == 2)
+            try await kiosk.harness.remove(slot, waitingForReader: 0)
+        }
+    }
+
+    @Test func unknownPersonAndBadIDNumberGetTheirOwnScreens() async throws {
+        try await KioskUnderTest.with(status: "normal") { kiosk in
+            let slot = kiosk.harness.slot(0)
+            // Valid ID and PAN, but nobody in the snapshot.
+            try slot.insert(PBOCCardImage(pan: "6231010000000000136", name: "孙未知", idNumber: "110101195805050102"))
+            _ = try await kiosk.nextFrame("unknown") { $0.screen.kind == .unknownPerson }
+            try await kiosk.harness.remove(slot, waitingForReader: 0)
+
+            // The ID number's check digit is wrong (…1230 instead of …1231) and the PAN is not known either.
+            try slot.insert(PBOCCardImage(pan: "6231010000000000144", name: "钱错号", idNumber: "110101194605121230"))
+            _ = try await kiosk.nextFrame("invalid ID") { $0.screen.kind == .invalidID }
+            try await kiosk.harness.remove(slot, waitingForReader: 0)
+        }
+    }
+
+    /// Reader-state event → frame written, over several taps (more with `KIOSK_TAP_BENCH_TAPS=N`, as `make bench`
+    /// does). Asserts that every tap drew the right result; prints the figures, asserts no wall-clock limit.
+    @Test func tapToFrameLatency() async throws {
+        let taps = Int(ProcessInfo.processInfo.environment["KIOSK_TAP_BENCH_TAPS"] ?? "") ?? 8
+        try await KioskUnderTest.with(status: "normal") { kiosk in
+            let slot = kiosk.harness.slot(0)
+            var latencies: [Double] = []
+            for _ in 0..<taps {
+                try slot.insert(PBOCCardImage())
+                let frame = try await kiosk.nextFrame("result") { $0.screen.kind == .result(.normal) }
+                latencies.append(try #require(frame.tapToFrame).milliseconds)
+                try await kiosk.harness.remove(slot, waitingForReader: 0)
+            }
+            #expect(latencies.count == taps)
+            #expect(try kiosk.visits.count() == taps)
+            let sorted = latencies.sorted()
+            let p = { (q: Double) in sorted[min(sorted.count - 1, Int((Double(sorted.count) * q).rounded(.up)) - 1)] }
+            print(
+                String(
+                    format: "tap to frame over %d taps (reader event → frame on the pty): median %.2f ms, p99 %.2f ms, max %.2f ms",
+                    taps, p(0.5), p(0.99), sorted.last!))
+        }
+    }
+}
