@@ -11,6 +11,7 @@ work=$(mktemp -d /tmp/cardkiosk-demo.XXXXXX)
 pids=()
 
 cleanup() {
+    local rc=$?
     trap - EXIT INT TERM
     for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
     for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
@@ -19,11 +20,16 @@ cleanup() {
         echo "Visit log: $("$bin/kioskctl" visits count --visit-log "$work/visits.sqlite") visits recorded (subject keys only)."
     fi
     [ -f "$work/kioskd.log" ] && grep -o 'kiosk.latency_ms=[0-9.]*' "$work/kioskd.log" | cut -d= -f2 | sort -n |
-        awk '{a[NR]=$1} END {if (NR) printf "Tap to frame over %d taps: median %.1f ms, max %.1f ms\n", NR, a[int((NR+1)/2)], a[NR]}'
+        awk '{a[NR]=$1} END {if (NR) printf "Tap to frame (reader event to frame written) over %d taps: median %.1f ms, max %.1f ms\n", NR, a[int((NR+1)/2)], a[NR]}' || true
+    if [ "$rc" -ne 0 ] && [ "$rc" -ne 130 ] && [ -f "$work/kioskd.log" ]; then
+        echo "kioskd log (last lines):" >&2
+        tail -n 20 "$work/kioskd.log" >&2
+    fi
     rm -rf "$work"
+    exit "$rc"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT TERM HUP
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "make demo starts a private pcscd in its own mount namespace and needs root (sudo make demo)." >&2
@@ -44,7 +50,7 @@ export PCSCLITE_CSOCK_NAME="$work/pcscd/run/pcscd.comm"
 "$bin/kioskctl" snapshot import Tests/Fixtures/demo-people.json --snapshot "$work/snapshot.sqlite"
 
 "$bin/kioskd" --snapshot "$work/snapshot.sqlite" --visit-log "$work/visits.sqlite" \
-    --venue-name "示范公园 Demo Park" --hold 6 --log-level info 2>"$work/kioskd.log" &
+    --venue-name "示范公园 Demo Park" --hold 8 --min-hold 5 --log-level info 2>"$work/kioskd.log" &
 kioskd=$!
 pids+=($kioskd)
 

@@ -99,47 +99,50 @@ public actor TapPipeline {
     private func tap(reader: String, atr: [UInt8], at start: ContinuousClock.Instant) async {
         var log = logger
         log[metadataKey: "kiosk.reader"] = "\(reader)"
+        log[metadataKey: "kiosk.event"] = "card_tap"
         let state: DisplayState
         do {
             let reading = try await cardReader.read(reader: reader, atr: atr)
+            log[metadataKey: "kiosk.profile"] = "\(reading.profile)"
             if !reading.rejectedFields.isEmpty {
                 log.notice("card fields failed their check", metadata: ["kiosk.rejected": "\(reading.rejectedFields)"])
             }
             let usable = reading.identities.filter(\.isValidated)
             if usable.isEmpty {
                 state = .invalidID
+                log[metadataKey: "kiosk.result"] = "invalidID"
             } else {
                 let now = Date()
                 let (resolution, key) = await resolver.resolve(usable, now: now)
                 try await visits.recordVisit(
                     venueID: configuration.venueID, at: now, subjectKey: key, resolution: resolution)
+                log[metadataKey: "kiosk.result"] = "\(resolution.resultCode)"
+                log[metadataKey: "kiosk.provenance"] = "\(resolution.provenanceCode)"
+                log[metadataKey: "kiosk.subject"] = "\(key?.hex ?? "-")"
                 if case .unknownPerson = resolution.outcome, !reading.rejectedFields.isEmpty {
                     // The card's own ID number failed its check and nothing else is known: say so, not "unknown".
                     state = .invalidID
                 } else {
                     state = .resolved(resolution, name: reading.displayName, identity: usable.first!)
                 }
-                log.info(
-                    "tap resolved",
-                    metadata: [
-                        "kiosk.event": "card_tap", "kiosk.result": "\(resolution.resultCode)",
-                        "kiosk.provenance": "\(resolution.provenanceCode)", "kiosk.profile": "\(reading.profile)",
-                        "kiosk.subject": "\(key?.hex ?? "-")",
-                    ])
             }
         } catch let error as CardError {
-            log.info("card not read", metadata: ["kiosk.event": "card_tap", "kiosk.error": "\(error)"])
+            log[metadataKey: "kiosk.result"] = "cardNotRead"
+            log[metadataKey: "kiosk.error"] = "\(error)"
             state = .cardProblem(error.guidance)
         } catch let error as any GuidanceProviding {
-            log.warning("tap failed", metadata: ["kiosk.error": "\(error)"])
+            log[metadataKey: "kiosk.result"] = "error"
+            log[metadataKey: "kiosk.error"] = "\(error)"
             state = .cardProblem(error.guidance)
         } catch {
-            log.warning("tap failed", metadata: ["kiosk.error": "\(error)"])
+            log[metadataKey: "kiosk.result"] = "error"
+            log[metadataKey: "kiosk.error"] = "\(error)"
             state = .cardProblem(.askStaff)
         }
         shownReader = reader
         removedAt = nil
-        await draw(state, tapStartedAt: start)
+        let latency = await draw(state, tapStartedAt: start)
+        log.info("tap shown", metadata: ["kiosk.latency_ms": "\(latency.map { String(format: "%.2f", $0.milliseconds) } ?? "-")"])
         scheduleIdle()
     }
 
@@ -165,7 +168,9 @@ public actor TapPipeline {
         await draw(.idle, tapStartedAt: nil)
     }
 
-    private func draw(_ state: DisplayState, tapStartedAt: ContinuousClock.Instant?) async {
+    /// Lays out and draws a state; returns the tap-to-frame latency when `tapStartedAt` is given.
+    @discardableResult
+    private func draw(_ state: DisplayState, tapStartedAt: ContinuousClock.Instant?) async -> Duration? {
         let screen = Layout.screen(
             for: state, now: Date(), venue: configuration.venueName, timeZone: configuration.timeZone)
         do {
@@ -176,11 +181,9 @@ public actor TapPipeline {
         let drawnAt = clock.now
         if case .idle = state {} else { shownAt = drawnAt }
         let latency = tapStartedAt.map { drawnAt - $0 }
-        if let latency {
-            logger.debug("frame drawn", metadata: ["kiosk.latency_ms": "\(latency.milliseconds)"])
-        }
         let frame = DrawnFrame(screen: screen, tapToFrame: latency, drawnAt: drawnAt)
         for continuation in observers.values { continuation.yield(frame) }
+        return latency
     }
 }
 

@@ -26,6 +26,21 @@ struct KioskUnderTest {
     static func with(
         status: String, popup: Int? = nil, _ body: (KioskUnderTest) async throws -> Void
     ) async throws {
+        let people = """
+            {"epoch": 3, "sequence": 7, "createdHoursAgo": 2, "people": [
+              {"name": "王小测", "idNumber": "110101194605121231", "pan": "6299999900000000014",
+               "status": "\(status)" \(popup.map { ", \"popup\": \($0)" } ?? ""),
+               "nat": {"sampledHoursAgo": 20, "result": "negative"}, "vaccination": {"doses": 3}}]}
+            """
+        try await with(people: Data(people.utf8), body)
+    }
+
+    /// The repository's demo people file (`Tests/Fixtures/demo-people.json`).
+    static let demoPeopleFile = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/demo-people.json")
+
+    /// A kiosk whose snapshot is built from a people file (JSON, the format `kioskctl snapshot import` reads).
+    static func with(people: Data, _ body: (KioskUnderTest) async throws -> Void) async throws {
         let harness = try PCSCDHarness.shared()
         try harness.start()
         try await harness.waitForReader(0, hasCard: false)
@@ -33,14 +48,8 @@ struct KioskUnderTest {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
 
-        let people = """
-            {"epoch": 3, "sequence": 7, "createdHoursAgo": 2, "people": [
-              {"name": "王小测", "idNumber": "110101194605121231", "pan": "6299999900000000014",
-               "status": "\(status)" \(popup.map { ", \"popup\": \($0)" } ?? ""),
-               "nat": {"sampledHoursAgo": 20, "result": "negative"}, "vaccination": {"doses": 3}}]}
-            """
         let peopleFile = directory.appendingPathComponent("people.json")
-        try people.write(to: peopleFile, atomically: true, encoding: .utf8)
+        try people.write(to: peopleFile)
         let snapshotPath = directory.appendingPathComponent("snapshot.sqlite").path
         try SnapshotImporter.importPeople(file: peopleFile, into: try SnapshotStore(path: snapshotPath))
 

@@ -109,27 +109,55 @@ struct TapEndToEndTests {
         }
     }
 
-    /// Reader-state event → frame written, over several taps (more with `KIOSK_TAP_BENCH_TAPS=N`, as `make bench`
-    /// does). Asserts that every tap drew the right result; prints the figures, asserts no wall-clock limit.
+    /// Reader-state event → frame written, over the demo cards of `Tests/Fixtures/demo-people.json` in turn (one
+    /// round by default; `KIOSK_TAP_BENCH_TAPS=N` taps N cards, as `make bench` does). Asserts that every tap drew
+    /// the screen its person calls for; prints the figures and asserts no wall-clock limit.
     @Test func tapToFrameLatency() async throws {
-        let taps = Int(ProcessInfo.processInfo.environment["KIOSK_TAP_BENCH_TAPS"] ?? "") ?? 8
-        try await KioskUnderTest.with(status: "normal") { kiosk in
+        let people = try Data(contentsOf: KioskUnderTest.demoPeopleFile)
+        let cards = try DemoCardList(contentsOf: KioskUnderTest.demoPeopleFile).taps.filter { $0.removeAfterAPDUs == nil }
+        let expected = try JSONDecoder().decode(DemoPeople.self, from: people).people.filter { $0.pan != nil }
+        try #require(cards.count == expected.count)
+        let taps = Int(ProcessInfo.processInfo.environment["KIOSK_TAP_BENCH_TAPS"] ?? "") ?? cards.count
+        try await KioskUnderTest.with(people: people) { kiosk in
             let slot = kiosk.harness.slot(0)
             var latencies: [Double] = []
-            for _ in 0..<taps {
-                try slot.insert(PBOCCardImage())
-                let frame = try await kiosk.nextFrame("result") { $0.screen.kind == .result(.normal) }
+            for index in 0..<taps {
+                let card = cards[index % cards.count]
+                let person = expected[index % cards.count]
+                try slot.insert(card.image)
+                let frame = try await kiosk.nextFrame("tap \(card.label)") { $0.tapToFrame != nil }
+                #expect(frame.screen.kind == person.expectedKind, "\(card.label)")
                 latencies.append(try #require(frame.tapToFrame).milliseconds)
                 try await kiosk.harness.remove(slot, waitingForReader: 0)
             }
             #expect(latencies.count == taps)
-            #expect(try kiosk.visits.count() == taps)
             let sorted = latencies.sorted()
             let p = { (q: Double) in sorted[min(sorted.count - 1, Int((Double(sorted.count) * q).rounded(.up)) - 1)] }
             print(
                 String(
-                    format: "tap to frame over %d taps (reader event → frame on the pty): median %.2f ms, p99 %.2f ms, max %.2f ms",
+                    format: "tap to frame over %d demo-card taps (reader event → frame on the pty): "
+                        + "median %.2f ms, p99 %.2f ms, max %.2f ms",
                     taps, p(0.5), p(0.99), sorted.last!))
         }
     }
+}
+
+/// What the demo file says each person's tap should show.
+private struct DemoPeople: Decodable {
+    struct Person: Decodable {
+        var idNumber: String?
+        var pan: String?
+        var status: String
+        var inSnapshot: Bool?
+
+        var expectedKind: Screen.Kind {
+            if inSnapshot == false {
+                let idValid = idNumber.map { (try? ResidentIDNumber(validating: $0)) != nil } ?? true
+                return idValid ? .unknownPerson : .invalidID
+            }
+            return .result(HealthStatus(rawValue: status)!)
+        }
+    }
+
+    var people: [Person]
 }
