@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "Resolution", targets: ["Resolution"]),
         .library(name: "Display", targets: ["Display"]),
         .library(name: "KioskDaemon", targets: ["KioskDaemon"]),
+        .library(name: "Barcode", targets: ["Barcode"]),
         .library(name: "VirtualCard", targets: ["VirtualCard"]),
     ],
     dependencies: [
@@ -34,6 +35,12 @@ let package = Package(
             pkgConfig: "libpcsclite",
             providers: [.apt(["libpcsclite-dev"])]
         ),
+        .systemLibrary(
+            name: "CUdev",
+            pkgConfig: "libudev",
+            providers: [.apt(["libudev-dev"])]
+        ),
+        .target(name: "CLinuxShims"),
         .target(
             name: "KioskCore",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
@@ -42,7 +49,15 @@ let package = Package(
         .target(
             name: "SmartCard",
             dependencies: [
-                "KioskCore", "CPCSCLite",
+                "KioskCore", "CPCSCLite", "CLinuxShims",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcomingFeatures
+        ),
+        .target(
+            name: "Barcode",
+            dependencies: [
+                "KioskCore", "CUdev", "CLinuxShims",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: upcomingFeatures
@@ -64,7 +79,7 @@ let package = Package(
         .target(
             name: "KioskDaemon",
             dependencies: [
-                "KioskCore", "SmartCard", "Resolution", "Display",
+                "KioskCore", "SmartCard", "Barcode", "Resolution", "Display",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -89,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "kioskctl",
             dependencies: [
-                "KioskCore", "Resolution", "SmartCard", "Display", "KioskDaemon",
+                "KioskCore", "Resolution", "SmartCard", "Barcode", "Display", "KioskDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: upcomingFeatures
@@ -112,6 +127,11 @@ let package = Package(
         .testTarget(
             name: "SmartCardTests",
             dependencies: ["SmartCard", "VirtualCard", "KioskTestSupport"],
+            swiftSettings: upcomingFeatures
+        ),
+        .testTarget(
+            name: "BarcodeTests",
+            dependencies: ["Barcode", "CLinuxShims", "KioskTestSupport"],
             swiftSettings: upcomingFeatures
         ),
         .testTarget(name: "ResolutionTests", dependencies: ["Resolution"], swiftSettings: upcomingFeatures),
