@@ -17,6 +17,8 @@ public struct KioskConfiguration: Sendable {
     public var holdSeconds: Double
     /// Shortest time a result stays on screen, in seconds, when the card is taken away at once.
     public var minimumHoldSeconds: Double
+    /// How long a scan's result stays, in seconds (a printed code has no removal to wait for).
+    public var scanHoldSeconds: Double
     /// A snapshot older than this many seconds answers "cannot verify" (DESIGN.md §1 step 4).
     public var maximumSnapshotAgeSeconds: Double
     /// Readers whose names contain any of these substrings are ignored (SAM/SIM slots that always hold a card).
@@ -41,6 +43,7 @@ public struct KioskConfiguration: Sendable {
         venueName: String = "CardKiosk",
         holdSeconds: Double = 10,
         minimumHoldSeconds: Double = 3,
+        scanHoldSeconds: Double = 6,
         maximumSnapshotAgeSeconds: Double = 48 * 3600,
         ignoredReaderNames: [String] = ["SAM", "SIM"],
         renderer: RendererKind = .terminal,
@@ -52,6 +55,7 @@ public struct KioskConfiguration: Sendable {
         self.venueName = venueName
         self.holdSeconds = holdSeconds
         self.minimumHoldSeconds = minimumHoldSeconds
+        self.scanHoldSeconds = scanHoldSeconds
         self.maximumSnapshotAgeSeconds = maximumSnapshotAgeSeconds
         self.ignoredReaderNames = ignoredReaderNames
         self.renderer = renderer

@@ -1,4 +1,5 @@
 public import Display
+import KioskCore
 public import Logging
 import Resolution
 public import ServiceLifecycle
@@ -11,6 +12,8 @@ import SmartCard
 public struct KioskService: Service {
     public let configuration: KioskConfiguration
     public let pipeline: TapPipeline
+    /// What every input last reported about itself.
+    public let health: InputHealthBoard
     private let monitor: ReaderMonitor
     private let cardReader: PCSCCardReader
     private let terminal: TerminalDisplay?
@@ -22,6 +25,7 @@ public struct KioskService: Service {
     public init(configuration: KioskConfiguration, renderer override: (any Renderer)? = nil, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
+        health = InputHealthBoard(logger: logger)
         let snapshot = try SnapshotStore(path: configuration.snapshotPath)
         let visits = try VisitLog(path: configuration.visitLogPath)
         let resolver = Resolver(
@@ -52,26 +56,41 @@ public struct KioskService: Service {
     }
 
     public func run() async throws {
-        let monitor = self.monitor
-        let inputs = monitor.events.compactMap { event -> ReaderInput? in
-            switch event {
-            case .cardPresent(let reader, let atr, let at): .cardPresent(reader: reader, atr: atr, at: at)
-            case .cardRemoved(let reader): .cardRemoved(reader: reader, at: .now)
-            case .serviceUnavailable: .serviceAvailable(false)
-            case .serviceRestored: .serviceAvailable(true)
-            case .readerAdded, .readerRemoved: nil
-            }
-        }
         logger.info("kioskd serving", metadata: ["kiosk.venue": "\(configuration.venueID)"])
+        await pipeline.start()
+        let monitor = self.monitor
         await withGracefulShutdownHandler {
-            monitor.start()
-            await pipeline.run(events: inputs)
+            await withTaskGroup(of: Void.self) { inputs in
+                inputs.addTask { await self.servePCSC(monitor) }
+            }
         } onGracefulShutdown: {
             monitor.stop()
         }
         await monitor.waitUntilStopped()
+        await pipeline.finish()
         cardReader.close()
         terminal?.restore()
         logger.info("kioskd stopped")
+    }
+
+    /// PC/SC reader events → the pipeline, and reader health → the board, until the monitor stops.
+    private func servePCSC(_ monitor: ReaderMonitor) async {
+        monitor.start()
+        for await event in monitor.events {
+            switch event {
+            case .cardPresent(let reader, let atr, let at):
+                await pipeline.handle(.cardPresent(reader: reader, atr: atr, at: at))
+            case .cardRemoved(let reader):
+                await pipeline.handle(.cardRemoved(reader: reader, at: .now))
+            case .readerAdded(let reader):
+                await health.report(InputHealth(kind: .pcscReader, name: reader, state: .ready))
+            case .readerRemoved(let reader):
+                await health.report(InputHealth(kind: .pcscReader, name: reader, state: .absent))
+            case .serviceUnavailable(let error):
+                await health.report(InputHealth(kind: .pcscReader, name: "pcscd", state: .failing("\(error)")))
+            case .serviceRestored:
+                await health.report(InputHealth(kind: .pcscReader, name: "pcscd", state: .ready))
+            }
+        }
     }
 }

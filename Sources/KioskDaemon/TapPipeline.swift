@@ -28,7 +28,7 @@ public actor TapPipeline {
     private let hold: ScreenHold<ContinuousClock.Instant>
 
     private var shownAt: ContinuousClock.Instant?
-    private var shownReader: String?
+    private var shownSource: String?
     private var removedAt: ContinuousClock.Instant?
     private var idleTimer: Task<Void, Never>?
     private var observers: [UUID: AsyncStream<DrawnFrame>.Continuation] = [:]
@@ -66,9 +66,10 @@ public actor TapPipeline {
 
     private func removeObserver(_ id: UUID) { observers[id] = nil }
 
-    /// Draws the idle screen, then handles reader events until the sequence ends or the task is cancelled.
+    /// Draws the idle screen, then handles reader events until the sequence ends or the task is cancelled, then
+    /// ``finish()``es.
     public func run<Events: AsyncSequence & Sendable>(events: Events) async where Events.Element == ReaderInput {
-        await draw(.idle, tapStartedAt: nil)
+        await start()
         do {
             for try await event in events {
                 if Task.isCancelled { break }
@@ -77,72 +78,128 @@ public actor TapPipeline {
         } catch {
             logger.error("reader event stream failed", metadata: ["kiosk.error": "\(error)"])
         }
+        finish()
+    }
+
+    /// Draws the idle screen: the kiosk is ready for the first tap.
+    public func start() async {
+        await draw(.idle, tapStartedAt: nil)
+    }
+
+    /// Stops the idle timer and ends every ``frames()`` stream. The last frame stays on the renderer.
+    public func finish() {
         idleTimer?.cancel()
         for continuation in observers.values { continuation.finish() }
         observers.removeAll()
     }
 
-    /// Handles one reader event (public so tests and other inputs can drive the pipeline directly).
+    /// Handles one PC/SC reader event (public so tests and other inputs can drive the pipeline directly).
     public func handle(_ event: ReaderInput) async {
         switch event {
         case .cardPresent(let reader, let atr, let at):
             await tap(reader: reader, atr: atr, at: at)
         case .cardRemoved(let reader, let at):
-            guard reader == shownReader, shownAt != nil else { return }
-            removedAt = at
-            scheduleIdle()
+            sourceRemoved(reader, at: at)
         case .serviceAvailable(let available):
             logger.notice("PC/SC service \(available ? "available" : "unavailable")")
         }
     }
 
+    /// The card (or ID card on a SAM reader) shown now has left its reader: the screen may go back to idle once the
+    /// minimum hold has passed.
+    public func sourceRemoved(_ source: String, at: ContinuousClock.Instant) {
+        guard source == shownSource, shownAt != nil, removedAt == nil else { return }
+        removedAt = at
+        scheduleIdle()
+    }
+
     private func tap(reader: String, atr: [UInt8], at start: ContinuousClock.Instant) async {
-        var log = logger
-        log[metadataKey: "kiosk.reader"] = "\(reader)"
-        log[metadataKey: "kiosk.event"] = "card_tap"
-        let state: DisplayState
         do {
             let reading = try await cardReader.read(reader: reader, atr: atr)
-            log[metadataKey: "kiosk.profile"] = "\(reading.profile)"
-            if !reading.rejectedFields.isEmpty {
-                log.notice("card fields failed their check", metadata: ["kiosk.rejected": "\(reading.rejectedFields)"])
-            }
-            let usable = reading.identities.filter(\.isValidated)
-            if usable.isEmpty {
-                state = .invalidID
-                log[metadataKey: "kiosk.result"] = "invalidID"
-            } else {
-                let now = Date()
-                let (resolution, key) = await resolver.resolve(usable, now: now)
+            await present(reading, source: reader, event: "card_tap", at: start, removable: true)
+        } catch {
+            await presentProblem(error, source: reader, event: "card_tap", at: start, removable: true)
+        }
+    }
+
+    /// Resolves and shows identities read by any input: a card on a PC/SC reader, an ID card on a SAM reader, a
+    /// scanned code. The visit is appended before the frame is drawn.
+    /// - Parameters:
+    ///   - source: reader name or device, for the log and for matching the later removal.
+    ///   - event: `card_tap`, `id_card`, `qr_scan` (log field `kiosk.event`).
+    ///   - start: when the input reported the card or the scan (tap-to-frame latency starts here).
+    ///   - removable: whether a removal will be reported; a scan is not, so its screen stays for the scan hold.
+    public func present(
+        _ reading: CardReading, source: String, event: String, at start: ContinuousClock.Instant, removable: Bool
+    ) async {
+        var log = logger
+        log[metadataKey: "kiosk.reader"] = "\(source)"
+        log[metadataKey: "kiosk.event"] = "\(event)"
+        log[metadataKey: "kiosk.profile"] = "\(reading.profile)"
+        if !reading.rejectedFields.isEmpty {
+            log.notice("identity fields failed their check", metadata: ["kiosk.rejected": "\(reading.rejectedFields)"])
+        }
+        let state: DisplayState
+        let usable = reading.identities.filter(\.isValidated)
+        if usable.isEmpty {
+            state = .invalidID
+            log[metadataKey: "kiosk.result"] = "invalidID"
+        } else {
+            let now = Date()
+            let (resolution, key) = await resolver.resolve(usable, now: now)
+            do {
                 try await visits.recordVisit(
                     venueID: configuration.venueID, at: now, subjectKey: key, resolution: resolution)
-                log[metadataKey: "kiosk.result"] = "\(resolution.resultCode)"
-                log[metadataKey: "kiosk.provenance"] = "\(resolution.provenanceCode)"
-                log[metadataKey: "kiosk.subject"] = "\(key?.hex ?? "-")"
-                if case .unknownPerson = resolution.outcome, !reading.rejectedFields.isEmpty {
-                    // The card's own ID number failed its check and nothing else is known: say so, not "unknown".
-                    state = .invalidID
-                } else {
-                    state = .resolved(resolution, name: reading.displayName, identity: usable.first!)
-                }
+            } catch {
+                // The result is still shown (the person must not be stuck at the gate); the technician sees this.
+                log.error("visit not recorded", metadata: ["kiosk.error": "\(error)"])
             }
-        } catch let error as CardError {
-            log[metadataKey: "kiosk.result"] = "cardNotRead"
-            log[metadataKey: "kiosk.error"] = "\(error)"
-            state = .cardProblem(error.guidance)
-        } catch let error as any GuidanceProviding {
-            log[metadataKey: "kiosk.result"] = "error"
-            log[metadataKey: "kiosk.error"] = "\(error)"
-            state = .cardProblem(error.guidance)
-        } catch {
-            log[metadataKey: "kiosk.result"] = "error"
-            log[metadataKey: "kiosk.error"] = "\(error)"
-            state = .cardProblem(.askStaff)
+            log[metadataKey: "kiosk.result"] = "\(resolution.resultCode)"
+            log[metadataKey: "kiosk.provenance"] = "\(resolution.provenanceCode)"
+            log[metadataKey: "kiosk.subject"] = "\(key?.hex ?? "-")"
+            if case .unknownPerson = resolution.outcome, !reading.rejectedFields.isEmpty {
+                // The card's own ID number failed its check and nothing else is known: say so, not "unknown".
+                state = .invalidID
+            } else {
+                state = .resolved(resolution, name: reading.displayName, identity: usable.first!)
+            }
         }
-        shownReader = reader
+        await show(state, source: source, start: start, removable: removable, log: log)
+    }
+
+    /// Shows what the person should do after a failed read or an unusable scan.
+    public func presentProblem(
+        _ error: any Error, source: String, event: String, at start: ContinuousClock.Instant, removable: Bool
+    ) async {
+        var log = logger
+        log[metadataKey: "kiosk.reader"] = "\(source)"
+        log[metadataKey: "kiosk.event"] = "\(event)"
+        log[metadataKey: "kiosk.error"] = "\(error)"
+        let guidance: Guidance
+        if let error = error as? CardError {
+            log[metadataKey: "kiosk.result"] = "cardNotRead"
+            guidance = error.guidance
+        } else if let error = error as? any GuidanceProviding {
+            log[metadataKey: "kiosk.result"] = "notUsable"
+            guidance = error.guidance
+        } else {
+            log[metadataKey: "kiosk.result"] = "error"
+            guidance = .askStaff
+        }
+        await show(.cardProblem(guidance), source: source, start: start, removable: removable, log: log)
+    }
+
+    private func show(
+        _ state: DisplayState, source: String, start: ContinuousClock.Instant, removable: Bool, log: Logger
+    ) async {
+        shownSource = source
         removedAt = nil
         let latency = await draw(state, tapStartedAt: start)
-        log.info("tap shown", metadata: ["kiosk.latency_ms": "\(latency.map { String(format: "%.2f", $0.milliseconds) } ?? "-")"])
+        if !removable, let shownAt {
+            removedAt = shownAt.advanced(by: .milliseconds(Int64(configuration.scanHoldSeconds * 1000)))
+        }
+        let ms = latency.map { String(format: "%.2f", $0.milliseconds) } ?? "-"
+        log.info("tap shown", metadata: ["kiosk.latency_ms": "\(ms)"])
         scheduleIdle()
     }
 
@@ -163,7 +220,7 @@ public actor TapPipeline {
     private func expire(deadline: ContinuousClock.Instant) async {
         guard let shownAt, hold.idleDeadline(shownAt: shownAt, removedAt: removedAt) == deadline else { return }
         self.shownAt = nil
-        shownReader = nil
+        shownSource = nil
         removedAt = nil
         await draw(.idle, tapStartedAt: nil)
     }
