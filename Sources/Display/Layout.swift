@@ -73,11 +73,20 @@ public enum Layout {
             if let popup = record.popup {
                 screen.popup = Screen.Notice(
                     code: popup.code, title: cleaned(popup.title), guidance: cleaned(popup.guidance))
-                // A pop-up means "act before entering": never a plain green screen.
-                if screen.tone == .green { (screen.tone, screen.icon) = (.yellow, .exclamationInTriangle) }
                 screen.instruction = nil
             }
             screen.details = details(of: record, at: resolution.resolvedAt, clock: clock)
+            if let popup = screen.popup, record.status == .normal {
+                // A pop-up means "act before entering": the headline is the pop-up, never a green "no abnormality"
+                // that the guidance below contradicts. The health status moves to the first detail line.
+                (screen.tone, screen.icon) = (.yellow, .exclamationInTriangle)
+                screen.title = Guidance(zh: "弹窗 · \(popup.title.zh)", en: "Notice: \(popup.title.en)")
+                screen.details.insert(
+                    Screen.Detail(
+                        label: Guidance(zh: "健康状态", en: "Health status"),
+                        value: Guidance(zh: record.status.chinese, en: record.status.english)),
+                    at: 0)
+            }
         case .unknownPerson:
             screen.kind = .unknownPerson
             (screen.tone, screen.icon) = (.neutral, .questionInCircle)

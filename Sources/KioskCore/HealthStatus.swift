@@ -38,9 +38,10 @@ public struct Popup: Sendable, Hashable, Codable {
             zh: "请联系工作人员了解弹窗原因", en: "Please ask staff about this notice")
     }
 
-    /// Title of the category, e.g. "入境人员 Inbound traveller".
+    /// Title of the category, e.g. "入境人员 Inbound traveller"; "弹窗提示 Notice" for codes the kiosk does not know
+    /// (their own guidance text says what it is about).
     public var title: Guidance {
-        Popup.knownTitles[code] ?? Guidance(zh: "弹窗 \(code)", en: "Notice \(code)")
+        Popup.knownTitles[code] ?? Guidance(zh: "弹窗提示", en: "Notice")
     }
 
     static let knownTitles: [Int: Guidance] = [

@@ -169,7 +169,12 @@ struct FieldParser {
                 problems.append(.init(row: row, field: "commuterUntil", reason: "expected YYYY-MM-DD"))
             }
         case (nil, let days?):
-            if let date = today(plusDays: days) { commuter = CommuterMark(validUntil: date) }
+            if abs(days) <= Int(Self.maximumHours / 24), let date = today(plusDays: days) {
+                commuter = CommuterMark(validUntil: date)
+            } else {
+                problems.append(
+                    .init(row: row, field: "commuterDaysFromNow", reason: "expected days within ±\(Int(Self.maximumHours / 24))"))
+            }
         case (_?, _?):
             problems.append(
                 .init(row: row, field: "commuterUntil", reason: "give commuterUntil or commuterDaysFromNow"))
@@ -195,12 +200,14 @@ struct FieldParser {
         case (nil, nil):
             return nil
         case (let raw?, nil):
-            if let date = Self.isoDate(raw) { return date }
+            if let date = Self.isoDate(raw), abs(date.timeIntervalSince(now)) <= Self.maximumHours * 3600 {
+                return date
+            }
             problems.append(.init(row: row, field: field, reason: "expected ISO 8601, e.g. 2026-11-29T08:00:00Z"))
             return nil
         case (nil, let hours?):
-            guard hours.isFinite else {
-                problems.append(.init(row: row, field: field, reason: "hours must be a finite number"))
+            guard hours.isFinite, abs(hours) <= Self.maximumHours else {
+                problems.append(.init(row: row, field: field, reason: "hours must be a number within ±\(Int(Self.maximumHours))"))
                 return nil
             }
             return now.addingTimeInterval(-hours * 3600)
@@ -209,6 +216,10 @@ struct FieldParser {
             return nil
         }
     }
+
+    /// Relative and absolute times must lie within this many hours of now (about 50 years): anything further is a
+    /// typo, and would not fit the store's integer columns.
+    static let maximumHours: Double = 50 * 365 * 24
 
     static func isoDate(_ raw: String) -> Date? {
         let plain = ISO8601DateFormatter()

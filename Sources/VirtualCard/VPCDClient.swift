@@ -134,6 +134,7 @@ public final class VirtualCardSlot: Sendable {
     }
 
     private static func connect(host: String, port: Int) throws(VirtualCardSlotError) -> Int32 {
+        guard (1...65535).contains(port) else { throw VirtualCardSlotError(call: "connect(port \(port))", errno: EINVAL) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)

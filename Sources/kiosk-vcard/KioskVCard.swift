@@ -15,8 +15,12 @@ struct KioskVCard: AsyncParsableCommand {
 struct SlotOptions: ParsableArguments {
     @Option(help: "vpcd port of the reader (reader '… 00 00'; PORT+1 is '… 00 01').")
     var port: Int
-    @Option(help: "Host where pcscd's vpcd driver listens.")
+    @Option(help: "IPv4 address where pcscd's vpcd driver listens.")
     var host = "127.0.0.1"
+
+    func validate() throws {
+        guard (1...65535).contains(port) else { throw ValidationError("--port: 1 to 65535") }
+    }
 }
 
 extension KioskVCard {
@@ -35,6 +39,16 @@ extension KioskVCard {
         var seconds: Double?
 
         static var variantNames: String { PBOCCardImage.Variant.allCases.map(\.name).joined(separator: ", ") }
+
+        func validate() throws {
+            guard (1...19).contains(pan.count), pan.allSatisfy({ ("0"..."9").contains($0) }) else {
+                throw ValidationError("--pan: 1 to 19 digits")
+            }
+            if let pullAfter, pullAfter < 0 { throw ValidationError("--pull-after: 0 or more APDUs") }
+            if let seconds, !(seconds.isFinite && seconds >= 0 && seconds <= 86400) {
+                throw ValidationError("--seconds: 0 to 86400")
+            }
+        }
 
         func run() async throws {
             var variant: PBOCCardImage.Variant = []
@@ -66,6 +80,12 @@ extension KioskVCard {
         @Option(help: "Seconds each card stays on the reader.") var present = 4.0
         @Option(help: "Seconds between two cards.") var gap = 3.0
         @Flag(help: "Start again after the last card.") var loop = false
+
+        func validate() throws {
+            guard present.isFinite, gap.isFinite, (0.1...3600).contains(present), (0...3600).contains(gap) else {
+                throw ValidationError("--present: 0.1 to 3600 seconds; --gap: 0 to 3600 seconds")
+            }
+        }
 
         func run() async throws {
             let list = try DemoCardList(contentsOf: URL(fileURLWithPath: people))

@@ -31,6 +31,10 @@ struct KioskdCommand: AsyncParsableCommand {
         name: .customLong("ignore-reader"),
         help: "Ignore readers whose name contains this text (repeatable; default: SAM, SIM).")
     var ignoredReaders: [String] = []
+    @Option(name: .customLong("sam-device"), help: "Serial device of a GA 467 SAM ID-card reader (e.g. /dev/kiosk-sam).")
+    var samDevice: String?
+    @Option(name: .customLong("sam-baud"), help: "Line speed of the SAM ID-card reader, in baud.")
+    var samBaud = 115_200
     @Option(help: "Renderer: terminal or none.")
     var renderer = KioskConfiguration.RendererKind.terminal.rawValue
     @Option(name: .customLong("time-zone"), help: "Time zone of the clock on screen.")
@@ -44,7 +48,13 @@ struct KioskdCommand: AsyncParsableCommand {
         }
         guard TimeZone(identifier: timeZone) != nil else { throw ValidationError("--time-zone: unknown '\(timeZone)'") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown '\(logLevel)'") }
-        guard hold > 0, minimumHold >= 0 else { throw ValidationError("--hold must be > 0 and --min-hold >= 0") }
+        guard hold.isFinite, hold > 0, hold <= 3600 else { throw ValidationError("--hold: seconds from 0 to 3600") }
+        guard minimumHold.isFinite, minimumHold >= 0, minimumHold <= hold else {
+            throw ValidationError("--min-hold: seconds from 0 to --hold (\(hold))")
+        }
+        guard maximumSnapshotAgeHours.isFinite, maximumSnapshotAgeHours > 0, maximumSnapshotAgeHours <= 24 * 365 else {
+            throw ValidationError("--max-snapshot-age: hours from 0 to 8760")
+        }
     }
 
     func run() async throws {
@@ -60,6 +70,7 @@ struct KioskdCommand: AsyncParsableCommand {
             holdSeconds: hold, minimumHoldSeconds: minimumHold,
             maximumSnapshotAgeSeconds: maximumSnapshotAgeHours * 3600,
             ignoredReaderNames: ignoredReaders.isEmpty ? KioskConfiguration().ignoredReaderNames : ignoredReaders,
+            samDevicePath: samDevice, samBaudRate: samBaud,
             renderer: KioskConfiguration.RendererKind(rawValue: renderer)!,
             timeZone: TimeZone(identifier: timeZone)!)
         let service = try KioskService(configuration: configuration, logger: logger)

@@ -101,7 +101,10 @@ enum Sample {
 
     @Test func popupShowsTitleAndGuidanceAndIsNeverPlainGreen() {
         let screen = Sample.screen(Sample.found(Sample.record(.normal, popup: Popup(code: 2))))
-        #expect(screen.title.zh == "未见异常")
+        // The headline is the pop-up, not a "no abnormality" that the guidance contradicts.
+        #expect(screen.title == Guidance(zh: "弹窗 · 时空关联", en: "Notice: Linked to a risk area"))
+        #expect(screen.kind == .result(.normal))
+        #expect(screen.details.first?.value == Guidance(zh: "未见异常", en: "No abnormality"))
         #expect(screen.tone == .yellow)
         #expect(screen.icon == .exclamationInTriangle)
         let notice = Screen.Notice(code: 2, title: Popup(code: 2).title, guidance: Popup(code: 2).guidance)
@@ -109,6 +112,7 @@ enum Sample {
         #expect(screen.popup?.guidance.zh == "请暂缓进入，并向所在社区报告")
 
         let red = Sample.screen(Sample.found(Sample.record(.centralizedObservation, popup: Popup(code: 6))))
+        #expect(red.title.zh == "集中观察", "a worse status keeps the headline; the pop-up is below")
         #expect(red.tone == .red)
         #expect(red.popup?.code == 6)
     }
