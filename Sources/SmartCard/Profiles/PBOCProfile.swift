@@ -44,6 +44,10 @@ public struct PBOCProfile: Sendable {
     public var transactionDate: CalendarDate?
     /// The 4 bytes sent in PDOL tag `9F37`; `nil` = fresh random bytes per read.
     public var unpredictableNumber: [UInt8]?
+    /// Whether only UnionPay applications (RID `A000000333`) are selected. A directory that lists only other
+    /// schemes' AIDs then gives ``CardError/unsupportedCard`` without any GET PROCESSING OPTIONS (``CardRouter``
+    /// sets it: the kiosk has no use for a foreign card's PAN). Default `false`.
+    public var unionPayOnly = false
     public var logger: Logger
 
     /// - Parameters:
@@ -85,7 +89,7 @@ public struct PBOCProfile: Sendable {
         }
 
         var gpoFailure: StatusWord?
-        for candidate in candidates {
+        for candidate in candidates where !unionPayOnly || candidate.aid.starts(with: Self.unionPayRID) {
             guard let application = try await select(candidate.aid, on: channel) else { continue }
             let processing: ProcessingOptions
             switch try await getProcessingOptions(application, on: channel) {
