@@ -1,0 +1,106 @@
+import Barcode
+import Foundation
+import KioskCore
+import Testing
+
+struct HIDPOSTests {
+    static let hc1Long = "HC1:" + String(repeating: "6BF+70790T9WJ$WG.FKY*4GO0 O1CV2-O5/ZQ%:", count: 4)
+
+    static func codes(_ outputs: [HIDPOSDecoder.Output]) -> [HIDPOSDecoder.Output] { outputs }
+
+    @Test func singleReportLayout() {
+        let reports = HIDPOSDecoder.reports(for: Array("110101194605121231".utf8))
+        #expect(reports.count == 1)
+        #expect(reports[0].count == 64)
+        #expect(Array(reports[0][0..<5]) == [0x02, 21, 0x5D, 0x51, 0x31])  // id, length, "]Q1"
+        #expect(reports[0][63] == 0)
+    }
+
+    @Test func multiReportReassemblyDripFed() {
+        let payload = Array(Self.hc1Long.utf8)
+        let reports = HIDPOSDecoder.reports(for: payload)
+        #expect(reports.count == 3)
+        #expect(reports[0][63] & 1 == 1 && reports[1][63] & 1 == 1 && reports[2][63] & 1 == 0)
+        let bytes = reports.flatMap { $0 }
+        let now = ContinuousClock.now
+        let expected: [HIDPOSDecoder.Output] = [.code(HIDPOSCode(aimIdentifier: "]Q1", payload: payload))]
+        let failures = dripFeed(bytes, expect: expected) { chunks in
+            var d = HIDPOSDecoder()
+            return chunks.flatMap { d.consume($0, at: now) }
+        }
+        #expect(failures.isEmpty)
+    }
+
+    @Test func multiByteCharacterAcrossReportsDecodes() async throws {
+        // 中 straddles the report boundary: decoding happens after reassembly, not per report.
+        let text = String(repeating: "a", count: 52) + "中文健康码"
+        let gbText = "王小测" + String(repeating: "1", count: 60)
+        let gb: [UInt8] = [0xCD, 0xF5, 0xD0, 0xA1, 0xB2, 0xE2] + Array(repeating: 0x31, count: 60)
+        let bytes =
+            HIDPOSDecoder.reports(for: Array(text.utf8)).flatMap { $0 }
+            + HIDPOSDecoder.reports(for: gb).flatMap { $0 }
+            + HIDPOSDecoder.reports(for: [0xFF, 0xFE, 0xFF]).flatMap { $0 }
+        let events = try await Replay.hidPOS(bytes)
+        #expect(events.map(\.text.value) == [text, gbText, ""])
+        #expect(events.last?.payload == .undecodable(byteCount: 3))
+        #expect(events.allSatisfy { $0.kind == .hidPOS })
+    }
+
+    @Test func idAndHC1ThroughAPipe() async throws {
+        let bytes = [Array("110101194605121231".utf8), Array(Self.hc1Long.utf8), Array(Self.hc1Long.utf8)]
+            .flatMap { HIDPOSDecoder.reports(for: $0).flatMap { $0 } }
+        let events = try await Replay.hidPOS(bytes)
+        #expect(events.count == 2)  // the repeated HC1 is suppressed
+        #expect(events.first?.payload.identity?.value == "110101194605121231")
+        #expect(events.last?.payload == .euDCC(length: Self.hc1Long.count))
+    }
+
+    @Test func boundsAndMalformedReports() {
+        let now = ContinuousClock.now
+        var d = HIDPOSDecoder(maximumLength: 100)
+        let long = HIDPOSDecoder.reports(for: Array(repeating: 0x41, count: 200)).flatMap { $0 }
+        #expect(d.consume(long, at: now) == [.tooLong(length: 203)])
+        var bad = HIDPOSDecoder.reports(for: [0x41])[0]
+        bad[1] = 63
+        #expect(d.consume(bad, at: now) == [.malformedReport])
+        var other = HIDPOSDecoder.reports(for: [0x41])[0]
+        other[0] = 0x04  // not the scanned-data report
+        #expect(d.consume(other, at: now).isEmpty)
+    }
+
+    @Test func aSplitCodeWhoseRestNeverComesIsDropped() {
+        let start = ContinuousClock.now
+        var d = HIDPOSDecoder(continuationTimeout: .milliseconds(500))
+        let reports = HIDPOSDecoder.reports(for: Array(Self.hc1Long.utf8))
+        #expect(d.consume(reports[0], at: start).isEmpty)
+        #expect(d.deadline == start + .milliseconds(500))
+        #expect(d.deadlinePassed(at: start + .milliseconds(600)) == [.incomplete])
+        #expect(
+            d.consume(HIDPOSDecoder.reports(for: [0x31])[0], at: start + .seconds(1))
+                == [.code(HIDPOSCode(aimIdentifier: "]Q1", payload: [0x31]))])
+    }
+
+    @Test func configurableOffsets() {
+        var layout = HIDPOSReportLayout()
+        layout.reportID = 0x01
+        layout.reportSize = 32
+        layout.dataCapacity = 28
+        layout.moreDataOffset = 31
+        layout.aimIdentifierLength = 0
+        let payload = Array(repeating: UInt8(0x42), count: 70)
+        var d = HIDPOSDecoder(layout: layout)
+        let bytes = HIDPOSDecoder.reports(for: payload, aimIdentifier: nil, layout: layout).flatMap { $0 }
+        #expect(bytes.count == 96)
+        #expect(d.consume(bytes, at: .now) == [.code(HIDPOSCode(aimIdentifier: nil, payload: payload))])
+    }
+
+    @Test func reportDescriptorUsagePage() {
+        // Usage Page (0x8C), Usage (0x02 Bar Code Scanner), Collection (Application) …
+        #expect(HIDPOSScannerSource.hasUsagePage0x8C([0x05, 0x8C, 0x09, 0x02, 0xA1, 0x01, 0xC0]))
+        #expect(HIDPOSScannerSource.hasUsagePage0x8C([0x06, 0x8C, 0x00, 0x09, 0x02]))
+        // A boot keyboard: Usage Page (Generic Desktop), Usage (Keyboard).
+        #expect(!HIDPOSScannerSource.hasUsagePage0x8C([0x05, 0x01, 0x09, 0x06, 0xA1, 0x01]))
+        // 0x8C as data of another item (Logical Minimum) is not a usage page.
+        #expect(!HIDPOSScannerSource.hasUsagePage0x8C([0x05, 0x01, 0x15, 0x8C, 0x25, 0x05]))
+    }
+}
