@@ -131,7 +131,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BarcodeTests",
-            dependencies: ["Barcode", "CLinuxShims", "KioskTestSupport"],
+            dependencies: ["Barcode", "KioskCore", "CLinuxShims", "KioskTestSupport"],
             swiftSettings: upcomingFeatures
         ),
         .testTarget(name: "ResolutionTests", dependencies: ["Resolution"], swiftSettings: upcomingFeatures),
@@ -139,7 +139,7 @@ let package = Package(
         .testTarget(
             name: "KioskDaemonTests",
             dependencies: [
-                "KioskDaemon", "VirtualCard", "KioskTestSupport", "Resolution", "Display",
+                "KioskDaemon", "VirtualCard", "KioskTestSupport", "Resolution", "Display", "Barcode", "SmartCard",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

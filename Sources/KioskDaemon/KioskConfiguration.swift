@@ -1,3 +1,4 @@
+public import Barcode
 public import Foundation
 
 /// Everything `kioskd` needs to run, with defaults a venue can use as they are.
@@ -23,6 +24,15 @@ public struct KioskConfiguration: Sendable {
     public var maximumSnapshotAgeSeconds: Double
     /// Readers whose names contain any of these substrings are ignored (SAM/SIM slots that always hold a card).
     public var ignoredReaderNames: [String]
+    /// Serial device of a GA 467 SAM ID-card reader (e.g. `/dev/kiosk-sam`, the udev symlink), or `nil` for none.
+    /// The device may be absent at start and come and go: the reader reopens it.
+    public var samDevicePath: String?
+    /// Line speed of the SAM reader, in baud (115200 for most modules).
+    public var samBaudRate: Int
+    /// Barcode scanners: whether to find them through udev (and follow hotplug), explicit device paths (evdev
+    /// `/dev/input/…`, hidraw, `ttyACM…`; the kind is guessed from the path), the keyboard country a keyboard-wedge
+    /// scanner is set to, and the prefixes / URL hosts that mark a printed health-code or e-social-security token.
+    public var scanners: ScannerSettings
     /// Which renderer draws the screens.
     public var renderer: RendererKind
     /// Time zone for the clock and times on screen.
@@ -46,6 +56,9 @@ public struct KioskConfiguration: Sendable {
         scanHoldSeconds: Double = 6,
         maximumSnapshotAgeSeconds: Double = 48 * 3600,
         ignoredReaderNames: [String] = ["SAM", "SIM"],
+        samDevicePath: String? = nil,
+        samBaudRate: Int = 115_200,
+        scanners: ScannerSettings = ScannerSettings(),
         renderer: RendererKind = .terminal,
         timeZone: TimeZone = TimeZone(identifier: "Asia/Shanghai") ?? .current
     ) {
@@ -58,7 +71,41 @@ public struct KioskConfiguration: Sendable {
         self.scanHoldSeconds = scanHoldSeconds
         self.maximumSnapshotAgeSeconds = maximumSnapshotAgeSeconds
         self.ignoredReaderNames = ignoredReaderNames
+        self.samDevicePath = samDevicePath
+        self.samBaudRate = samBaudRate
+        self.scanners = scanners
         self.renderer = renderer
         self.timeZone = timeZone
+    }
+}
+
+/// Barcode-scanner settings of ``KioskConfiguration``.
+public struct ScannerSettings: Sendable {
+    /// Find scanners through udev at start and on hotplug.
+    public var discover: Bool
+    /// Device paths to open in any case (e.g. `/dev/input/kiosk-scanner`, the udev symlink).
+    public var devices: [String]
+    /// The keyboard country a keyboard-wedge scanner types in.
+    public var keyboardLayout: KeyboardLayout
+    /// What marks a printed health-code / e-social-security token (opaque, verified by the centre).
+    public var printedCodePatterns: [PrintedCodePattern]
+
+    public init(
+        discover: Bool = true, devices: [String] = [], keyboardLayout: KeyboardLayout = .us,
+        printedCodePatterns: [PrintedCodePattern] = PayloadClassifier.examplePatterns
+    ) {
+        self.discover = discover
+        self.devices = devices
+        self.keyboardLayout = keyboardLayout
+        self.printedCodePatterns = printedCodePatterns
+    }
+
+    var managerConfiguration: ScannerManagerConfiguration {
+        var configuration = ScannerManagerConfiguration()
+        configuration.discover = discover
+        configuration.devices = devices.map { ScannerDevice(path: $0) }
+        configuration.evdev.layout = keyboardLayout
+        configuration.classifier = PayloadClassifier(printedCodePatterns: printedCodePatterns)
+        return configuration
     }
 }

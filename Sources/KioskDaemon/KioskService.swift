@@ -1,3 +1,4 @@
+import Barcode
 public import Display
 import KioskCore
 public import Logging
@@ -15,6 +16,8 @@ public struct KioskService: Service {
     /// What every input last reported about itself.
     public let health: InputHealthBoard
     private let monitor: ReaderMonitor
+    private let samReader: SAMReader?
+    private let scanners: ScannerManager
     private let cardReader: PCSCCardReader
     private let terminal: TerminalDisplay?
     private let logger: Logger
@@ -26,8 +29,28 @@ public struct KioskService: Service {
         self.configuration = configuration
         self.logger = logger
         health = InputHealthBoard(logger: logger)
-        let snapshot = try SnapshotStore(path: configuration.snapshotPath)
-        let visits = try VisitLog(path: configuration.visitLogPath)
+        let snapshot: SnapshotStore
+        let visits: VisitLog
+        do {
+            snapshot = try SnapshotStore(path: configuration.snapshotPath)
+        } catch {
+            throw StartupError(what: "snapshot", path: configuration.snapshotPath, cause: error)
+        }
+        do {
+            visits = try VisitLog(path: configuration.visitLogPath)
+        } catch {
+            throw StartupError(what: "visit log", path: configuration.visitLogPath, cause: error)
+        }
+        switch Result(catching: { try snapshot.metadata() }) {
+        case .success(nil):
+            logger.warning(
+                "no snapshot installed: offline taps will show 'cannot verify' until one is imported",
+                metadata: ["kiosk.snapshot.path": "\(configuration.snapshotPath)"])
+        case .success(let metadata?):
+            logger.info("snapshot \(metadata)")
+        case .failure(let error):
+            throw StartupError(what: "snapshot", path: configuration.snapshotPath, cause: error)
+        }
         let resolver = Resolver(
             snapshot: snapshot,
             policy: Resolver.Policy(maximumAge: .seconds(configuration.maximumSnapshotAgeSeconds)),
@@ -36,6 +59,16 @@ public struct KioskService: Service {
         monitor = ReaderMonitor(
             configuration: ReaderMonitor.Configuration(ignoredReaderNameSubstrings: configuration.ignoredReaderNames),
             logger: logger)
+        if let path = configuration.samDevicePath {
+            guard let speed = SerialSpeed(baud: configuration.samBaudRate) else {
+                throw StartupError(
+                    what: "SAM reader", path: path, cause: SerialError(code: .unsupportedSpeed, message: "\(configuration.samBaudRate) baud is not supported"))
+            }
+            samReader = SAMReader(devicePath: path, speed: speed, logger: logger)
+        } else {
+            samReader = nil
+        }
+        scanners = ScannerManager(configuration: configuration.scanners.managerConfiguration, logger: logger)
         let renderer: any Renderer
         switch configuration.renderer {
         case _ where override != nil:
@@ -59,18 +92,83 @@ public struct KioskService: Service {
         logger.info("kioskd serving", metadata: ["kiosk.venue": "\(configuration.venueID)"])
         await pipeline.start()
         let monitor = self.monitor
+        let samReader = self.samReader
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { inputs in
                 inputs.addTask { await self.servePCSC(monitor) }
+                inputs.addTask { await self.serveScanners() }
+                inputs.addTask {
+                    for await update in self.scanners.healthUpdates() { await self.health.report(update) }
+                }
+                if let samReader {
+                    inputs.addTask { await self.serveSAM(samReader) }
+                    inputs.addTask {
+                        for await update in samReader.healthUpdates { await self.health.report(update) }
+                    }
+                }
             }
         } onGracefulShutdown: {
             monitor.stop()
+            samReader?.stop()
+            scanners.stop()
         }
         await monitor.waitUntilStopped()
+        await samReader?.waitUntilStopped()
         await pipeline.finish()
         cardReader.close()
         terminal?.restore()
         logger.info("kioskd stopped")
+    }
+
+    /// Scans from every scanner (found by udev, or configured) → the pipeline, until the manager stops.
+    private func serveScanners() async {
+        let events: ScanEvents
+        do {
+            events = try scanners.start()
+        } catch {
+            logger.warning("barcode scanners unavailable", metadata: ["kiosk.error": "\(error)"])
+            return
+        }
+        for await scan in events {
+            let source = scan.source
+            switch scan.payload {
+            case .residentID(let identity), .printedCode(let identity):
+                let reading = CardReading(identities: [identity], displayName: nil, profile: "scan-\(scan.kind.rawValue)")
+                await pipeline.present(reading, source: source, event: "qr_scan", at: scan.at, removable: false)
+            case .invalidResidentID(_, let reason):
+                let reading = CardReading(
+                    identities: [], displayName: nil, rejectedFields: ["scanned ID number: \(reason)"],
+                    profile: "scan-\(scan.kind.rawValue)")
+                await pipeline.present(reading, source: source, event: "qr_scan", at: scan.at, removable: false)
+            default:
+                await pipeline.presentProblem(
+                    ScanNotUsable(payload: scan.payload), source: source, event: "qr_scan", at: scan.at,
+                    removable: false)
+            }
+        }
+    }
+
+    /// SAM ID-card reader events → the pipeline, until the reader stops.
+    private func serveSAM(_ reader: SAMReader) async {
+        let source = reader.configuration.devicePath
+        reader.start()
+        for await event in reader.events {
+            switch event {
+            case .cardRead(let card, let at):
+                var rejected: [String] = []
+                if let problem = card.numberProblem { rejected.append("number: \(problem)") }
+                let reading = CardReading(
+                    identities: card.identities(), displayName: card.displayName, rejectedFields: rejected,
+                    profile: "sam-\(card.layout)")
+                await pipeline.present(reading, source: source, event: "id_card", at: at, removable: true)
+            case .readFailed(let failure, let at):
+                await pipeline.presentProblem(failure, source: source, event: "id_card", at: at, removable: true)
+            case .cardRemoved(let at):
+                await pipeline.sourceRemoved(source, at: at)
+            case .moduleReady, .moduleLost:
+                break  // health arrives through healthUpdates
+            }
+        }
     }
 
     /// PC/SC reader events → the pipeline, and reader health → the board, until the monitor stops.
@@ -88,9 +186,27 @@ public struct KioskService: Service {
                 await health.report(InputHealth(kind: .pcscReader, name: reader, state: .absent))
             case .serviceUnavailable(let error):
                 await health.report(InputHealth(kind: .pcscReader, name: "pcscd", state: .failing("\(error)")))
+                await pipeline.setOutOfService(!(await health.anyReady))
             case .serviceRestored:
                 await health.report(InputHealth(kind: .pcscReader, name: "pcscd", state: .ready))
+                await pipeline.setOutOfService(false)
             }
         }
     }
+}
+
+/// `kioskd` could not open one of its files; names which one.
+public struct StartupError: Error, CustomStringConvertible {
+    public var what: String
+    public var path: String
+    public var cause: any Error
+
+    public var description: String { "cannot open the \(what) at \(path): \(cause)" }
+}
+
+/// A scan the kiosk cannot use (not recognised, EU certificate, too long); its description is masked.
+struct ScanNotUsable: GuidanceProviding, CustomStringConvertible {
+    var payload: ScanPayload
+    var guidance: Guidance { payload.guidance ?? .codeNotRecognised }
+    var description: String { "\(payload)" }
 }

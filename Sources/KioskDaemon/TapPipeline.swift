@@ -30,6 +30,7 @@ public actor TapPipeline {
     private var shownAt: ContinuousClock.Instant?
     private var shownSource: String?
     private var removedAt: ContinuousClock.Instant?
+    private var outOfService = false
     private var idleTimer: Task<Void, Never>?
     private var observers: [UUID: AsyncStream<DrawnFrame>.Continuation] = [:]
 
@@ -83,8 +84,22 @@ public actor TapPipeline {
 
     /// Draws the idle screen: the kiosk is ready for the first tap.
     public func start() async {
-        await draw(.idle, tapStartedAt: nil)
+        await draw(idleState, tapStartedAt: nil)
     }
+
+    /// While no input can take a tap (pcscd gone, no reader), the idle screen says so instead of inviting a tap.
+    public func setOutOfService(_ outOfService: Bool) async {
+        guard outOfService != self.outOfService else { return }
+        self.outOfService = outOfService
+        if shownAt == nil { await draw(idleState, tapStartedAt: nil) }
+    }
+
+    private var idleState: DisplayState {
+        outOfService ? .message(Self.outOfServiceGuidance, tone: .neutral) : .idle
+    }
+
+    static let outOfServiceGuidance = Guidance(
+        zh: "读卡器暂不可用，请联系工作人员", en: "The card reader is not available. Please ask staff")
 
     /// Stops the idle timer and ends every ``frames()`` stream. The last frame stays on the renderer.
     public func finish() {
@@ -222,7 +237,7 @@ public actor TapPipeline {
         self.shownAt = nil
         shownSource = nil
         removedAt = nil
-        await draw(.idle, tapStartedAt: nil)
+        await draw(idleState, tapStartedAt: nil)
     }
 
     /// Lays out and draws a state; returns the tap-to-frame latency when `tapStartedAt` is given.
@@ -236,7 +251,11 @@ public actor TapPipeline {
             logger.error("renderer failed", metadata: ["kiosk.error": "\(error)"])
         }
         let drawnAt = clock.now
-        if case .idle = state {} else { shownAt = drawnAt }
+        switch state {
+        case .idle: break
+        case .message where tapStartedAt == nil: break
+        default: shownAt = drawnAt
+        }
         let latency = tapStartedAt.map { drawnAt - $0 }
         let frame = DrawnFrame(screen: screen, tapToFrame: latency, drawnAt: drawnAt)
         for continuation in observers.values { continuation.yield(frame) }

@@ -7,8 +7,14 @@ import Resolution
 struct KioskCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kioskctl",
-        abstract: "Technician tool for a CardKiosk: snapshots and the visit log.",
-        subcommands: [Snapshot.self, Visits.self])
+        abstract: "Technician tool for a CardKiosk: snapshots, the visit log, readers and cards.",
+        subcommands: [
+            Snapshot.self,
+            Visits.self,
+            Readers.self,
+            ReadCard.self,
+            Scan.self,
+        ])
 }
 
 extension KioskCtl {
@@ -95,4 +101,19 @@ extension KioskCtl.Visits {
     }
 }
 
-KioskCtl.main()
+/// Dispatches by hand (what `AsyncParsableCommand.main()` does): `read-card` is async, and top-level code would
+/// pick the synchronous `main()` and `run()`.
+func runKioskCtl() async {
+    do {
+        var command = try KioskCtl.parseAsRoot()
+        if var asyncCommand = command as? any AsyncParsableCommand {
+            try await asyncCommand.run()
+        } else {
+            try command.run()
+        }
+    } catch {
+        KioskCtl.exit(withError: error)
+    }
+}
+
+await runKioskCtl()

@@ -24,7 +24,8 @@ struct KioskUnderTest {
 
     /// Builds the kiosk, runs `body`, then shuts the service group down gracefully and removes the files.
     static func with(
-        status: String, popup: Int? = nil, _ body: (KioskUnderTest) async throws -> Void
+        status: String, popup: Int? = nil, configure: (inout KioskConfiguration) -> Void = { _ in },
+        _ body: (KioskUnderTest) async throws -> Void
     ) async throws {
         let people = """
             {"epoch": 3, "sequence": 7, "createdHoursAgo": 2, "people": [
@@ -32,7 +33,7 @@ struct KioskUnderTest {
                "status": "\(status)" \(popup.map { ", \"popup\": \($0)" } ?? ""),
                "nat": {"sampledHoursAgo": 20, "result": "negative"}, "vaccination": {"doses": 3}}]}
             """
-        try await with(people: Data(people.utf8), body)
+        try await with(people: Data(people.utf8), configure: configure, body)
     }
 
     /// The repository's demo people file (`Tests/Fixtures/demo-people.json`).
@@ -40,7 +41,10 @@ struct KioskUnderTest {
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/demo-people.json")
 
     /// A kiosk whose snapshot is built from a people file (JSON, the format `kioskctl snapshot import` reads).
-    static func with(people: Data, _ body: (KioskUnderTest) async throws -> Void) async throws {
+    static func with(
+        people: Data, configure: (inout KioskConfiguration) -> Void = { _ in },
+        _ body: (KioskUnderTest) async throws -> Void
+    ) async throws {
         let harness = try PCSCDHarness.shared()
         try harness.start()
         try await harness.waitForReader(0, hasCard: false)
@@ -55,11 +59,12 @@ struct KioskUnderTest {
 
         let terminal = try PseudoTerminal(columns: 100, rows: 32)
         defer { terminal.close() }
-        let configuration = KioskConfiguration(
+        var configuration = KioskConfiguration(
             snapshotPath: snapshotPath,
             visitLogPath: directory.appendingPathComponent("visits.sqlite").path,
             venueID: "test-venue", venueName: "测试 Test", holdSeconds: 30, minimumHoldSeconds: 0.05,
             ignoredReaderNames: ["00 01"])
+        configure(&configuration)
         var logger = Logger(label: "kiosk.e2e")
         logger.logLevel = .notice
         let service = try KioskService(
