@@ -109,6 +109,42 @@ struct TapEndToEndTests {
         }
     }
 
+    @Test func socialSecurityCardAndThirdGenerationFallbackShowTheStatus() async throws {
+        try await KioskUnderTest.with(status: "homeObservation") { kiosk in
+            let slot = kiosk.harness.slot(0)
+            // cards.md §8.2: SSN 110101194605121231 is the same person as the snapshot's.
+            try slot.insert(SocialSecurityCardImage())
+            let frame = try await kiosk.nextFrame("SSC result") { $0.screen.kind == .result(.homeObservation) }
+            #expect(frame.screen.maskedName == "王*测")
+            #expect(frame.screen.maskedID == "110***********1231")
+            try await kiosk.harness.remove(slot, waitingForReader: 0)
+
+            // A spec-3.00 card refusing its holder data without a PSAM falls back to its bank application (PAN).
+            try slot.insert(SocialSecurityCardImage.thirdGenerationWithoutPSAM())
+            let fallback = try await kiosk.nextFrame("3rd-gen fallback") { $0.tapToFrame != nil }
+            #expect(fallback.screen.kind == .result(.homeObservation))
+            try await kiosk.harness.remove(slot, waitingForReader: 0)
+            #expect(try kiosk.visits.count() == 2)
+        }
+    }
+
+    @Test func residentIDCardOnThePCSCReaderSaysWhereToPutIt() async throws {
+        try await KioskUnderTest.with(status: "normal") { kiosk in
+            let slot = kiosk.harness.slot(0)
+            try slot.insert(ResidentIDPlainCardImage())
+            let frame = try await kiosk.nextFrame("ID card on the wrong reader") { $0.tapToFrame != nil }
+            guard case .unreadableCard(let guidance) = frame.screen.kind else {
+                Issue.record("expected the card-problem screen, got \(frame.screen.kind)")
+                return
+            }
+            #expect(guidance.zh == "请将身份证放在身份证阅读区")
+            #expect(guidance.en == "Please place your ID card on the ID-card reader")
+            _ = try await kiosk.terminal.waitForText("请将身份证放在身份证阅读区")
+            #expect(try kiosk.visits.count() == 0)
+            try await kiosk.harness.remove(slot, waitingForReader: 0)
+        }
+    }
+
     /// Reader-state event → frame written, over the demo cards of `Tests/Fixtures/demo-people.json` in turn (one
     /// round by default; `KIOSK_TAP_BENCH_TAPS=N` taps N cards, as `make bench` does). Asserts that every tap drew
     /// the screen its person calls for; prints the figures and asserts no wall-clock limit.
