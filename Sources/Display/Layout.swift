@@ -167,9 +167,10 @@ public enum Layout {
         static let reading = Guidance(zh: "正在读卡", en: "Reading your card")
         static let keepCard = Guidance(zh: "请勿移开卡片", en: "Keep the card on the reader")
         static let cardNotRead = Guidance(zh: "读卡失败", en: "Card not read")
-        static let invalidID = Guidance(zh: "证件号码无效", en: "ID number not valid")
+        static let invalidID = Guidance(zh: "号码校验未通过", en: "Number not valid")
         static let invalidIDAction = Guidance(
-            zh: "卡内证件号码校验未通过，请联系工作人员", en: "The number on the card failed its check. Please ask staff")
+            zh: "卡片或二维码上的号码校验未通过，请联系工作人员",
+            en: "The number on the card or code failed its check. Please ask staff")
         static let unknownPerson = Guidance(zh: "未查到健康状态", en: "No health status found")
         static let unknownPersonAction = Guidance(
             zh: "请联系工作人员协助登记", en: "Please ask staff to help you register")

@@ -64,6 +64,7 @@ extension KioskCtl.Snapshot {
         var snapshot = "/var/lib/kiosk/snapshot.sqlite"
 
         func run() throws {
+            try requireFile(snapshot, "snapshot")
             guard let metadata = try SnapshotStore(path: snapshot).metadata() else {
                 print("no snapshot installed in \(snapshot)")
                 throw ExitCode(1)
@@ -80,7 +81,10 @@ extension KioskCtl.Visits {
         @Option(name: .customLong("visit-log"), help: "Visit log database.")
         var visitLog = "/var/lib/kiosk/visits.sqlite"
 
-        func run() throws { print(try VisitLog(path: visitLog).count()) }
+        func run() throws {
+            try requireFile(visitLog, "visit log")
+            print(try VisitLog(path: visitLog).count())
+        }
     }
 
     struct Summary: ParsableCommand {
@@ -92,6 +96,7 @@ extension KioskCtl.Visits {
             let formatter = DateFormatter()
             formatter.dateFormat = "yyyy-MM-dd HH:00"
             formatter.timeZone = TimeZone(identifier: "Asia/Shanghai")
+            try requireFile(visitLog, "visit log")
             for hour in try VisitLog(path: visitLog).summaryByHour() {
                 let results = hour.byResult.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
                 print("\(formatter.string(from: hour.hour))  \(hour.total) visits  (\(results.joined(separator: ", ")))"
@@ -117,3 +122,10 @@ func runKioskCtl() async {
 }
 
 await runKioskCtl()
+
+/// Read-only commands must not create a database where a path was mistyped.
+func requireFile(_ path: String, _ what: String) throws {
+    guard FileManager.default.fileExists(atPath: path) else {
+        throw ValidationError("no \(what) at \(path)")
+    }
+}

@@ -203,8 +203,8 @@ enum Sample {
 
         let invalid = Sample.screen(.invalidID)
         #expect(invalid.kind == .invalidID)
-        #expect(invalid.title.en == "ID number not valid")
-        #expect(invalid.instruction?.zh == "卡内证件号码校验未通过，请联系工作人员")
+        #expect(invalid.title.en == "Number not valid")
+        #expect(invalid.instruction?.zh == "卡片或二维码上的号码校验未通过，请联系工作人员")
         #expect(invalid.tone == .neutral)
 
         let unnamed = Sample.screen(Sample.found(Sample.record(.normal), name: nil, identity: nil))
