@@ -178,59 +178,8 @@ public struct SocialSecurityCardData: Sendable, Equatable, CustomStringConvertib
 // MARK: Code tables
 
 extension SocialSecurityCardData {
-    /// Sex code, GB/T 2261.1: `0` unknown, `1` male, `2` female, `9` not stated. An enum-like struct: any other
-    /// code read from a card is kept as is.
-    public struct Sex: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
-        public let rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
-
-        public static let unknown = Sex(rawValue: "0")
-        public static let male = Sex(rawValue: "1")
-        public static let female = Sex(rawValue: "2")
-        public static let notStated = Sex(rawValue: "9")
-
-        /// Odd (male) / even (female) as the 17th character of an ID number encodes it; `nil` for other codes.
-        public var isMale: Bool? {
-            switch self {
-            case .male: true
-            case .female: false
-            default: nil
-            }
-        }
-
-        public var description: String {
-            switch self {
-            case .unknown: "0 未知 unknown"
-            case .male: "1 男 male"
-            case .female: "2 女 female"
-            case .notStated: "9 未说明 not stated"
-            default: "\(rawValue) (unknown code)"
-            }
-        }
-    }
-
-    /// Ethnicity 民族, GB 3304-1991: a two-digit code. Codes above 56 differ between SDKs (cards.md §4.4), so only
-    /// 01–56 get a name; others are shown as the raw code.
-    public struct Ethnicity: Sendable, Hashable, CustomStringConvertible {
-        /// Two digits, e.g. `01`.
-        public var code: String
-
-        public init(code: String) { self.code = code }
-
-        /// The GB 3304 name (汉, 蒙古, …) for 01–56, else `nil`.
-        public var name: String? {
-            guard let n = Int(code), (1...Self.names.count).contains(n) else { return nil }
-            return Self.names[n - 1]
-        }
-
-        public var description: String { name.map { "\(code) \($0)" } ?? "\(code) (code not in GB 3304 01–56)" }
-
-        /// GB 3304-1991 codes 01–56 in order.
-        static let names = [
-            "汉", "蒙古", "回", "藏", "维吾尔", "苗", "彝", "壮", "布依", "朝鲜", "满", "侗", "瑶", "白", "土家", "哈尼", "哈萨克",
-            "傣", "黎", "傈僳", "佤", "畲", "高山", "拉祜", "水", "东乡", "纳西", "景颇", "柯尔克孜", "土", "达斡尔", "仫佬", "羌",
-            "布朗", "撒拉", "毛南", "仡佬", "锡伯", "阿昌", "普米", "塔吉克", "怒", "乌孜别克", "俄罗斯", "鄂温克", "德昂", "保安",
-            "裕固", "京", "塔塔尔", "独龙", "鄂伦春", "赫哲", "门巴", "珞巴", "基诺",
-        ]
-    }
+    /// Sex code, GB/T 2261.1 (KioskCore's table, shared with the SAM ID-card reader).
+    public typealias Sex = SexCode
+    /// Ethnicity 民族, GB 3304-1991 (KioskCore's table, shared with the SAM ID-card reader).
+    public typealias Ethnicity = KioskCore.Ethnicity
 }

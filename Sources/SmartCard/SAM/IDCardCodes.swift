@@ -46,69 +46,8 @@ public enum IDCardLayout: String, Sendable, Hashable, CaseIterable, CustomString
     }
 }
 
-/// Sex code of GB/T 2261.1 as printed on the card: `0` unknown, `1` male, `2` female, `9` not stated; any other
-/// character is kept as is.
-public struct IDCardSex: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
-    public let rawValue: String
-
-    public init(rawValue: String) { self.rawValue = rawValue }
-
-    public static let unknown = IDCardSex(rawValue: "0")
-    public static let male = IDCardSex(rawValue: "1")
-    public static let female = IDCardSex(rawValue: "2")
-    public static let notStated = IDCardSex(rawValue: "9")
-
-    /// The Chinese label (未知, 男, 女, 未说明), or `nil` for a code outside the table.
-    public var chineseName: String? {
-        switch rawValue {
-        case "0": "未知"
-        case "1": "男"
-        case "2": "女"
-        case "9": "未说明"
-        default: nil
-        }
-    }
-
-    public var description: String {
-        switch rawValue {
-        case "0": "0 unknown"
-        case "1": "1 male"
-        case "2": "2 female"
-        case "9": "9 not stated"
-        default: "\(rawValue) (not in GB/T 2261.1)"
-        }
-    }
-}
-
-/// Ethnicity (民族) as the 2-digit GB 3304-1991 code on a resident ID card. Codes 01–56 have a name; codes above 56
-/// differ between SDKs (cards.md §4.4), so they keep the raw code with a `nil` ``name``.
-public struct Ethnicity: Sendable, Hashable, CustomStringConvertible {
-    /// The code as read, normally 2 digits.
-    public let code: String
-
-    public init(code: String) { self.code = code }
-
-    /// The GB 3304 name (`汉`, `蒙古` …) for 01–56, else `nil`.
-    public var name: String? {
-        guard code.count == 2, let number = Int(code), (1...Self.names.count).contains(number) else { return nil }
-        return Self.names[number - 1]
-    }
-
-    /// The name, or `民族代码 NN` for a code outside 01–56.
-    public var displayName: String { name ?? "民族代码 \(code)" }
-
-    public var description: String { "\(code) \(displayName)" }
-
-    /// GB 3304-1991 codes 01…56, in order.
-    static let names = [
-        "汉", "蒙古", "回", "藏", "维吾尔", "苗", "彝", "壮", "布依", "朝鲜",
-        "满", "侗", "瑶", "白", "土家", "哈尼", "哈萨克", "傣", "黎", "傈僳",
-        "佤", "畲", "高山", "拉祜", "水", "东乡", "纳西", "景颇", "柯尔克孜", "土",
-        "达斡尔", "仫佬", "羌", "布朗", "撒拉", "毛南", "仡佬", "锡伯", "阿昌", "普米",
-        "塔吉克", "怒", "乌孜别克", "俄罗斯", "鄂温克", "德昂", "保安", "裕固", "京", "塔塔尔",
-        "独龙", "鄂伦春", "赫哲", "门巴", "珞巴", "基诺",
-    ]
-}
+/// Sex code of GB/T 2261.1 on the card (KioskCore's table, shared with the social security card).
+public typealias IDCardSex = SexCode
 
 /// The "valid to" (有效期限 end) of a card.
 public enum IDCardValidity: Sendable, Hashable, CustomStringConvertible {
