@@ -85,109 +85,26 @@ public enum SnapshotImporter {
         var generatedEpochKey: Bool
     }
 
-    /// Parses and validates a people file into snapshot entries, without touching any store.
+    /// Parses and validates a people file into snapshot entries, without touching any store. The parsing and
+    /// validation are `PeopleFile.parse` in KioskCore (shared with the central service); this hashes every identity
+    /// with the file's epoch key (generated when absent).
     static func prepare(_ data: Data, installedSequence: Int?, now: Date, timeZone: TimeZone) throws(PeopleFileError)
         -> Prepared
     {
-        let file: PeopleFile
-        do {
-            file = try JSONDecoder().decode(PeopleFile.self, from: data)
-        } catch let error as DecodingError {
-            throw PeopleFileError(problems: [problem(decoding: error)])
-        } catch {
-            throw PeopleFileError(problems: [.init(row: nil, field: "file", reason: "not a people file")])
-        }
-
-        var problems: [PeopleFileError.Problem] = []
-        let parser = FieldParser(now: now, timeZone: timeZone)
-
-        // Snapshot header.
-        let epoch = file.epoch ?? 1
-        var epochKey = EpochKey.random(epoch: epoch)
-        if let hex = file.epochKey {
-            if let bytes = hexBytes(hex), bytes.count == 32 {
-                epochKey = EpochKey(epoch: epoch, bytes: bytes)
-            } else {
-                problems.append(.init(row: nil, field: "epochKey", reason: "expected 64 hex characters"))
-            }
-        }
-        let createdAt =
-            parser.time(
-                absolute: file.createdAt, hoursAgo: file.createdHoursAgo, field: "createdAt", row: nil,
-                problems: &problems) ?? now
-        let sequence = file.sequence ?? ((installedSequence ?? 0) + 1)
-        if sequence < 0 { problems.append(.init(row: nil, field: "sequence", reason: "must not be negative")) }
-
-        // People.
+        let parsed = try PeopleFile.parse(data, now: now, timeZone: timeZone)
+        let epochKey =
+            parsed.epochKey.map { EpochKey(epoch: parsed.epoch, bytes: $0) } ?? EpochKey.random(epoch: parsed.epoch)
         var entries: [SnapshotEntry] = []
-        var firstRowOfKey: [SubjectKey: Int] = [:]
-        for (row, person) in file.people.enumerated() where person.inSnapshot != false {
-            let before = problems.count
-            let identities = parser.identities(of: person, row: row, problems: &problems)
-            let record = parser.record(of: person, row: row, defaultUpdatedAt: createdAt, problems: &problems)
-            guard problems.count == before, let record else { continue }
-            for identity in identities {
-                let key = SubjectKey(identity: identity, epochKey: epochKey)
-                if let other = firstRowOfKey[key] {
-                    problems.append(
-                        .init(
-                            row: row, field: parser.fieldName(of: identity.kind),
-                            reason: "same identity as people[\(other)]; each identity may appear once"))
-                    continue
-                }
-                firstRowOfKey[key] = row
-                entries.append(SnapshotEntry(subjectKey: key, record: record))
+        for person in parsed.people {
+            for identity in person.identities {
+                entries.append(SnapshotEntry(subjectKey: SubjectKey(identity: identity, epochKey: epochKey), record: person.record))
             }
         }
-        guard problems.isEmpty else { throw PeopleFileError(problems: problems) }
-
         let metadata = SnapshotMetadata(
-            epochKey: epochKey, sequence: sequence, createdAt: createdAt, recordCount: entries.count,
-            source: file.source ?? "people-file")
+            epochKey: epochKey, sequence: parsed.sequence ?? ((installedSequence ?? 0) + 1),
+            createdAt: parsed.createdAt, recordCount: entries.count, source: parsed.source ?? "people-file")
         return Prepared(
-            metadata: metadata, entries: entries, people: file.people.filter { $0.inSnapshot != false }.count,
-            generatedEpochKey: file.epochKey == nil)
-    }
-
-    private static func problem(decoding error: DecodingError) -> PeopleFileError.Problem {
-        let (path, reason): ([any CodingKey], String) =
-            switch error {
-            case .typeMismatch(let type, let context): (context.codingPath, "expected \(type)")
-            case .valueNotFound(let type, let context): (context.codingPath, "expected \(type), found null")
-            case .keyNotFound(let key, let context): (context.codingPath + [key], "missing")
-            case .dataCorrupted(let context): (context.codingPath, "not valid JSON")
-            @unknown default: ([], "not a people file")
-            }
-        // `people[3].nat.result` → row 3, field `nat.result`.
-        var row: Int?
-        var field: [String] = []
-        var afterPeople = false
-        for key in path {
-            if afterPeople, row == nil, let index = key.intValue {
-                row = index
-            } else {
-                afterPeople = key.stringValue == "people" && field.isEmpty && row == nil
-                if !afterPeople { field.append(key.intValue.map { "[\($0)]" } ?? key.stringValue) }
-            }
-        }
-        let fieldName =
-            field.isEmpty ? (path.isEmpty ? "file" : "people") : field.joined(separator: ".")
-        return .init(row: row, field: fieldName, reason: reason)
-    }
-
-    static func hexBytes(_ hex: String) -> [UInt8]? {
-        let chars = Array(hex.utf8)
-        guard chars.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(chars.count / 2)
-        var index = 0
-        while index < chars.count {
-            guard let byte = UInt8(String(decoding: chars[index..<index + 2], as: UTF8.self), radix: 16) else {
-                return nil
-            }
-            bytes.append(byte)
-            index += 2
-        }
-        return bytes
+            metadata: metadata, entries: entries, people: parsed.people.count,
+            generatedEpochKey: parsed.epochKey == nil)
     }
 }

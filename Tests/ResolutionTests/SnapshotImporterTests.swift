@@ -228,7 +228,7 @@ import Testing
             var identities: [Identity] = []
             if let pan = row.pan { identities.append(Identity(kind: .bankCardPAN, value: pan, isValidated: true)) }
             if let id = row.idNumber { identities.append(Identity(kind: .residentID, value: id, isValidated: true)) }
-            let resolution = resolver.resolve(identities, now: now)
+            let resolution = resolver.resolveOffline(identities, now: now)
             if row.inSnapshot == false {
                 #expect(resolution.outcome == .unknownPerson)
             } else {

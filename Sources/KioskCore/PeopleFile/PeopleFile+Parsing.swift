@@ -1,5 +1,140 @@
-import Foundation
-import KioskCore
+public import Foundation
+
+extension PeopleFile {
+    /// A validated people file: header fields as given (defaults applied where the meaning is fixed) and one
+    /// ``ParsedPerson`` per row that is in the snapshot.
+    public struct Parsed: Sendable, Hashable {
+        /// Key epoch (default 1).
+        public var epoch: Int
+        /// The file's `epochKey` (32 bytes), or `nil` when the file has none.
+        public var epochKey: [UInt8]?
+        /// The file's `sequence`, or `nil` when absent (the caller picks the next one).
+        public var sequence: Int?
+        /// `createdAt` / `createdHoursAgo`, or `now`.
+        public var createdAt: Date
+        /// The file's `source`, or `nil`.
+        public var source: String?
+        /// People with `"inSnapshot": false` are not here.
+        public var people: [ParsedPerson]
+    }
+
+    /// One person of a validated file.
+    public struct ParsedPerson: Sendable, Hashable {
+        /// Index in the file's `people` array, from 0.
+        public var row: Int
+        /// Normalised identities, validated (GB 11643, Luhn) where the kind has a check; in file field order. Personal
+        /// data: hash them, never log or persist them.
+        public var identities: [Identity]
+        public var record: StatusRecord
+    }
+
+    /// Decodes and validates a people file.
+    ///
+    /// - Parameters:
+    ///   - now: the time relative fields (`…HoursAgo`, `commuterDaysFromNow`) count from.
+    ///   - timeZone: the time zone of `commuterDaysFromNow`'s calendar days.
+    /// - Throws: ``PeopleFileError`` listing every problem (by row and field, never by value). An identity (kind and
+    ///   normalised value) may appear only once in the file.
+    public static func parse(_ data: Data, now: Date, timeZone: TimeZone) throws(PeopleFileError) -> Parsed {
+        let file: PeopleFile
+        do {
+            file = try JSONDecoder().decode(PeopleFile.self, from: data)
+        } catch let error as DecodingError {
+            throw PeopleFileError(problems: [problem(decoding: error)])
+        } catch {
+            throw PeopleFileError(problems: [.init(row: nil, field: "file", reason: "not a people file")])
+        }
+
+        var problems: [PeopleFileError.Problem] = []
+        let parser = FieldParser(now: now, timeZone: timeZone)
+
+        var epochKey: [UInt8]?
+        if let hex = file.epochKey {
+            if let bytes = hexBytes(hex), bytes.count == 32 {
+                epochKey = bytes
+            } else {
+                problems.append(.init(row: nil, field: "epochKey", reason: "expected 64 hex characters"))
+            }
+        }
+        let createdAt =
+            parser.time(
+                absolute: file.createdAt, hoursAgo: file.createdHoursAgo, field: "createdAt", row: nil,
+                problems: &problems) ?? now
+        if let sequence = file.sequence, sequence < 0 {
+            problems.append(.init(row: nil, field: "sequence", reason: "must not be negative"))
+        }
+
+        var people: [ParsedPerson] = []
+        var firstRowOfIdentity: [String: Int] = [:]
+        for (row, person) in file.people.enumerated() where person.inSnapshot != false {
+            let before = problems.count
+            let identities = parser.identities(of: person, row: row, problems: &problems)
+            let record = parser.record(of: person, row: row, defaultUpdatedAt: createdAt, problems: &problems)
+            guard problems.count == before, let record else { continue }
+            var kept: [Identity] = []
+            for identity in identities {
+                let name = "\(identity.kind.rawValue):\(identity.value)"
+                if let other = firstRowOfIdentity[name] {
+                    problems.append(
+                        .init(
+                            row: row, field: parser.fieldName(of: identity.kind),
+                            reason: "same identity as people[\(other)]; each identity may appear once"))
+                    continue
+                }
+                firstRowOfIdentity[name] = row
+                kept.append(identity)
+            }
+            people.append(ParsedPerson(row: row, identities: kept, record: record))
+        }
+        guard problems.isEmpty else { throw PeopleFileError(problems: problems) }
+        return Parsed(
+            epoch: file.epoch ?? 1, epochKey: epochKey, sequence: file.sequence, createdAt: createdAt,
+            source: file.source, people: people)
+    }
+
+    private static func problem(decoding error: DecodingError) -> PeopleFileError.Problem {
+        let (path, reason): ([any CodingKey], String) =
+            switch error {
+            case .typeMismatch(let type, let context): (context.codingPath, "expected \(type)")
+            case .valueNotFound(let type, let context): (context.codingPath, "expected \(type), found null")
+            case .keyNotFound(let key, let context): (context.codingPath + [key], "missing")
+            case .dataCorrupted(let context): (context.codingPath, "not valid JSON")
+            @unknown default: ([], "not a people file")
+            }
+        // `people[3].nat.result` → row 3, field `nat.result`.
+        var row: Int?
+        var field: [String] = []
+        var afterPeople = false
+        for key in path {
+            if afterPeople, row == nil, let index = key.intValue {
+                row = index
+            } else {
+                afterPeople = key.stringValue == "people" && field.isEmpty && row == nil
+                if !afterPeople { field.append(key.intValue.map { "[\($0)]" } ?? key.stringValue) }
+            }
+        }
+        let fieldName =
+            field.isEmpty ? (path.isEmpty ? "file" : "people") : field.joined(separator: ".")
+        return .init(row: row, field: fieldName, reason: reason)
+    }
+
+    /// Bytes of an even-length hex string; `nil` for anything else.
+    public static func hexBytes(_ hex: String) -> [UInt8]? {
+        let chars = Array(hex.utf8)
+        guard chars.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(chars.count / 2)
+        var index = 0
+        while index < chars.count {
+            guard let byte = UInt8(String(decoding: chars[index..<index + 2], as: UTF8.self), radix: 16) else {
+                return nil
+            }
+            bytes.append(byte)
+            index += 2
+        }
+        return bytes
+    }
+}
 
 /// Turns the fields of one ``PeopleFile/Person`` into identities and a record, collecting problems by row and
 /// field. Messages never include the value.
@@ -222,11 +357,9 @@ struct FieldParser {
     static let maximumHours: Double = 50 * 365 * 24
 
     static func isoDate(_ raw: String) -> Date? {
-        let plain = ISO8601DateFormatter()
-        if let date = plain.date(from: raw) { return date }
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return fractional.date(from: raw)
+        // Format styles are Sendable values and cheap to reuse; a formatter per call dominated large imports.
+        if let date = try? Date.ISO8601FormatStyle().parse(raw) { return date }
+        return try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(raw)
     }
 
     /// `YYYY-MM-DD`.

@@ -1,8 +1,12 @@
 import Foundation
 
-/// The demo people file as written by hand (see ``SnapshotImporter``). Every field is optional here so that
-/// missing or contradictory fields are reported per row by the importer rather than as one decoding failure.
-struct PeopleFile: Decodable {
+/// The JSON people file (demo and reference-centre input; the format is documented on `SnapshotImporter` in
+/// Resolution and on `CentralStore.importPeople` in CentralServer). Every field is optional here so that missing or
+/// contradictory fields are reported per row by ``parse(_:now:timeZone:)`` rather than as one decoding failure.
+///
+/// Pure: no I/O. ``parse(_:now:timeZone:)`` gives, per person, the identities (kind + normalised value) and the
+/// ``StatusRecord``; hashing them into subject keys is the caller's business (it knows the epoch key).
+public struct PeopleFile: Decodable, Sendable {
     var epoch: Int?
     /// 64 hex characters; generated when absent.
     var epochKey: String?
@@ -14,7 +18,7 @@ struct PeopleFile: Decodable {
     var source: String?
     var people: [Person]
 
-    struct Person: Decodable {
+    struct Person: Decodable, Sendable {
         /// For the human reading the file (and demo card images); never imported.
         var name: String?
         var note: String?
@@ -40,7 +44,7 @@ struct PeopleFile: Decodable {
     }
 
     /// `2` or `{"code": 9, "zh": "…", "en": "…"}`.
-    struct PopupSpec: Decodable {
+    struct PopupSpec: Decodable, Sendable {
         var code: Int
         var zh: String?
         var en: String?
@@ -59,13 +63,13 @@ struct PeopleFile: Decodable {
         }
     }
 
-    struct NATSpec: Decodable {
+    struct NATSpec: Decodable, Sendable {
         var sampledAt: String?
         var sampledHoursAgo: Double?
         var result: String?
     }
 
-    struct VaccinationSpec: Decodable {
+    struct VaccinationSpec: Decodable, Sendable {
         var doses: Int?
         var lastDose: String?
     }
