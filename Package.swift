@@ -14,12 +14,14 @@ let package = Package(
         .executable(name: "kioskd", targets: ["kioskd"]),
         .executable(name: "kioskctl", targets: ["kioskctl"]),
         .executable(name: "kiosk-vcard", targets: ["kiosk-vcard"]),
+        .executable(name: "kiosk-central", targets: ["kiosk-central"]),
         .library(name: "KioskCore", targets: ["KioskCore"]),
         .library(name: "SmartCard", targets: ["SmartCard"]),
         .library(name: "Resolution", targets: ["Resolution"]),
         .library(name: "Display", targets: ["Display"]),
         .library(name: "KioskDaemon", targets: ["KioskDaemon"]),
         .library(name: "Barcode", targets: ["Barcode"]),
+        .library(name: "CentralServer", targets: ["CentralServer"]),
         .library(name: "VirtualCard", targets: ["VirtualCard"]),
     ],
     dependencies: [
@@ -28,6 +30,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
     ],
     targets: [
         .systemLibrary(
@@ -67,6 +73,12 @@ let package = Package(
             dependencies: [
                 "KioskCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: upcomingFeatures
@@ -82,6 +94,29 @@ let package = Package(
                 "KioskCore", "SmartCard", "Barcode", "Resolution", "Display",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: upcomingFeatures
+        ),
+        .target(
+            name: "CentralServer",
+            dependencies: [
+                "KioskCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcomingFeatures
+        ),
+        .executableTarget(
+            name: "kiosk-central",
+            dependencies: [
+                "CentralServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: upcomingFeatures
         ),
@@ -134,7 +169,29 @@ let package = Package(
             dependencies: ["Barcode", "KioskCore", "CLinuxShims", "KioskTestSupport"],
             swiftSettings: upcomingFeatures
         ),
-        .testTarget(name: "ResolutionTests", dependencies: ["Resolution"], swiftSettings: upcomingFeatures),
+        .testTarget(
+            name: "ResolutionTests",
+            dependencies: [
+                "Resolution", "CentralServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcomingFeatures
+        ),
+        .testTarget(
+            name: "CentralServerTests",
+            dependencies: [
+                "CentralServer", "KioskCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: upcomingFeatures
+        ),
         .testTarget(name: "DisplayTests", dependencies: ["Display"], swiftSettings: upcomingFeatures),
         .testTarget(
             name: "KioskDaemonTests",

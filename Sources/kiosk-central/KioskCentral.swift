@@ -1,0 +1,101 @@
+import ArgumentParser
+import CentralServer
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+@main
+struct KioskCentral: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kiosk-central",
+        abstract: "The CardKiosk reference central service (DESIGN.md §5).",
+        subcommands: [Serve.self, Keygen.self, Import.self, RotateEpoch.self])
+}
+
+struct DatabaseOption: ParsableArguments {
+    @Option(help: "SQLite database file (created if absent).")
+    var database: String
+}
+
+extension KioskCentral {
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Serve the kiosk API until SIGTERM or SIGINT.")
+
+        @OptionGroup var database: DatabaseOption
+        @Option(help: "File with the 32-byte Ed25519 private key (from `keygen`).") var signingKey: String
+        @Option(help: "Token file: one `token kiosk-id` per line.") var tokens: String
+        @Option var host = "127.0.0.1"
+        @Option(help: "Port; 0 picks a free one (printed).") var port = 8080
+        @Option(help: "Directory for built payloads (default: <database>.payloads).") var payloads: String?
+        @Option(help: "Snapshot maximum age advertised to kiosks, in hours.") var maxAgeHours = 48
+        @Option(help: "How long deltas are offered, in days.") var deltaRetentionDays = 7
+
+        func run() async throws {
+            LoggingSystem.bootstrap(StreamLogHandler.standardError)
+            let logger = Logger(label: "kiosk-central")
+            let configuration = CentralConfiguration(
+                databasePath: database.database, payloadDirectory: payloads,
+                signingKey: try CentralConfiguration.loadSigningKey(contentsOf: URL(fileURLWithPath: signingKey)),
+                deviceTokens: try CentralConfiguration.parseTokens(String(contentsOfFile: tokens, encoding: .utf8)),
+                snapshotMaxAgeSeconds: maxAgeHours * 3600, deltaRetentionSeconds: deltaRetentionDays * 86400,
+                host: host, port: port)
+            let app = try makeCentralApplication(configuration: configuration, logger: logger) { port in
+                FileHandle.standardOutput.write(Data("kiosk-central listening on \(configuration.host):\(port)\n".utf8))
+            }
+            let group = ServiceGroup(
+                services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            try await group.run()
+        }
+    }
+
+    struct Keygen: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a new Ed25519 signing key; print its public key (base64) for the kiosks' configuration.")
+
+        @Option(help: "Where to write the 32-byte private key (mode 0600).") var out: String
+
+        func run() throws {
+            print(try CentralConfiguration.writeNewSigningKey(to: URL(fileURLWithPath: out)))
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import a JSON people file: hash every identity, store only subject keys and statuses.")
+
+        @Argument(help: "The people file (format: SnapshotImporter in Resolution).") var people: String
+        @OptionGroup var database: DatabaseOption
+
+        func run() throws {
+            let store = try CentralStore(path: database.database)
+            let data = try Data(contentsOf: URL(fileURLWithPath: people))
+            let summary = try store.importPeople(data: data, now: Date())
+            print(
+                summary.changed
+                    ? "imported \(summary.people) people (\(summary.subjects) subject keys): \(summary.upserts) added or changed, \(summary.deletes) removed; epoch \(summary.epoch), sequence \(summary.sequence)"
+                    : "imported \(summary.people) people: no change; epoch \(summary.epoch), sequence \(summary.sequence)")
+        }
+    }
+
+    struct RotateEpoch: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rotate-epoch",
+            abstract: "Create the next key epoch. It takes effect with the next import (raw numbers are not stored).")
+
+        @OptionGroup var database: DatabaseOption
+        @Option(help: "Import this people file right away, activating the new epoch.") var people: String?
+
+        func run() throws {
+            let store = try CentralStore(path: database.database)
+            let epoch = try store.rotateEpoch(now: Date())
+            if let people {
+                let summary = try store.importPeople(data: try Data(contentsOf: URL(fileURLWithPath: people)), now: Date())
+                print("epoch \(summary.epoch) active from sequence \(summary.sequence) (\(summary.subjects) subject keys)")
+            } else {
+                print("epoch \(epoch) pending: import the people file to activate it")
+            }
+        }
+    }
+}
