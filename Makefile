@@ -14,7 +14,7 @@ test: deps
 	$(SWIFT) test
 
 demo: deps
-	$(SWIFT) build --product kioskd --product kioskctl --product kiosk-vcard
+	$(SWIFT) build --product kioskd --product kioskctl --product kiosk-vcard --product kiosk-central
 	scripts/demo.sh
 
 # Tap to frame through the real pcscd + vpcd, over the demo cards (issue 7 adds the Benchmarks/ package).

@@ -37,6 +37,8 @@ public struct KioskConfiguration: Sendable {
     public var renderer: RendererKind
     /// Time zone for the clock and times on screen.
     public var timeZone: TimeZone
+    /// The central service (online lookups, snapshot sync, visit upload); `nil` for a snapshot-only kiosk.
+    public var central: CentralSettings?
 
     /// The renderers `kioskd` can draw with.
     public enum RendererKind: String, Sendable, CaseIterable {
@@ -60,7 +62,8 @@ public struct KioskConfiguration: Sendable {
         samBaudRate: Int = 115_200,
         scanners: ScannerSettings = ScannerSettings(),
         renderer: RendererKind = .terminal,
-        timeZone: TimeZone = TimeZone(identifier: "Asia/Shanghai") ?? .current
+        timeZone: TimeZone = TimeZone(identifier: "Asia/Shanghai") ?? .current,
+        central: CentralSettings? = nil
     ) {
         self.snapshotPath = snapshotPath
         self.visitLogPath = visitLogPath
@@ -76,6 +79,63 @@ public struct KioskConfiguration: Sendable {
         self.scanners = scanners
         self.renderer = renderer
         self.timeZone = timeZone
+        self.central = central
+    }
+}
+
+/// How the kiosk talks to the central service (DESIGN.md §5). Keys, with units:
+/// - `baseURL` (string, required): scheme, host and port, e.g. `https://central.example.org`.
+/// - `token` / `tokenFile` (string; one is required): the per-kiosk bearer token, or a file holding it (read at
+///   start, surrounding white space removed). Never logged.
+/// - `kioskID` (string, required): sent as `Kiosk-ID`; the venue id is ``KioskConfiguration/venueID``.
+/// - `publicKeyBase64` (string, required): the centre's Ed25519 manifest key, base64 of the 32 raw bytes.
+/// - `pinnedCertificatePath` (string, optional): a PEM certificate trusted instead of the system roots.
+/// - `lookupDeadlineMilliseconds` (int, default 800): the whole online lookup.
+/// - `syncIntervalSeconds` (double, default 300): snapshot sync period (and one at start).
+/// - `maximumClockSkewSeconds` (double, default 7200): warn when the centre's `Date` differs more.
+/// - `uploadIntervalSeconds` (double, default 30): visit upload period when all goes well.
+/// - `visitRetentionDays` (double, default 7): uploaded visits older than this are deleted.
+/// - `stateDirectory` (string, default `/var/lib/kiosk`): partial snapshot downloads.
+/// - `initialManifestPath` + `initialPayloadPath` (strings, optional): a signed snapshot shipped with the
+///   installation, installed at start when no snapshot is installed yet.
+public struct CentralSettings: Sendable {
+    public var baseURL: String
+    public var token: String?
+    public var tokenFile: String?
+    public var kioskID: String
+    public var publicKeyBase64: String
+    public var pinnedCertificatePath: String?
+    public var lookupDeadlineMilliseconds: Int
+    public var syncIntervalSeconds: Double
+    public var maximumClockSkewSeconds: Double
+    public var uploadIntervalSeconds: Double
+    public var visitRetentionDays: Double
+    public var stateDirectory: String
+    public var initialManifestPath: String?
+    public var initialPayloadPath: String?
+
+    public init(
+        baseURL: String, token: String? = nil, tokenFile: String? = nil, kioskID: String, publicKeyBase64: String,
+        pinnedCertificatePath: String? = nil, lookupDeadlineMilliseconds: Int = 800,
+        syncIntervalSeconds: Double = 300, maximumClockSkewSeconds: Double = 7200,
+        uploadIntervalSeconds: Double = 30, visitRetentionDays: Double = 7,
+        stateDirectory: String = "/var/lib/kiosk", initialManifestPath: String? = nil,
+        initialPayloadPath: String? = nil
+    ) {
+        self.baseURL = baseURL
+        self.token = token
+        self.tokenFile = tokenFile
+        self.kioskID = kioskID
+        self.publicKeyBase64 = publicKeyBase64
+        self.pinnedCertificatePath = pinnedCertificatePath
+        self.lookupDeadlineMilliseconds = lookupDeadlineMilliseconds
+        self.syncIntervalSeconds = syncIntervalSeconds
+        self.maximumClockSkewSeconds = maximumClockSkewSeconds
+        self.uploadIntervalSeconds = uploadIntervalSeconds
+        self.visitRetentionDays = visitRetentionDays
+        self.stateDirectory = stateDirectory
+        self.initialManifestPath = initialManifestPath
+        self.initialPayloadPath = initialPayloadPath
     }
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Barcode
 public import Display
 import KioskCore
@@ -21,6 +22,10 @@ public struct KioskService: Service {
     private let cardReader: PCSCCardReader
     private let terminal: TerminalDisplay?
     private let logger: Logger
+    /// With ``KioskConfiguration/central``: the central client, snapshot sync and visit uploader, in the order to
+    /// put them in the service group *before* this service (so they stop after it). Empty for a snapshot-only
+    /// kiosk.
+    public let centralServices: [any Service]
 
     /// Opens the snapshot and the visit log and builds the pipeline. No PC/SC call happens before `run()`.
     /// - Parameter renderer: draws instead of the configured renderer (tests draw to a pseudo-terminal).
@@ -51,9 +56,14 @@ public struct KioskService: Service {
         case .failure(let error):
             throw StartupError(what: "snapshot", path: configuration.snapshotPath, cause: error)
         }
+        let central = try Self.makeCentralParts(
+            configuration: configuration, snapshot: snapshot, visits: visits, logger: logger)
+        centralServices = central?.services ?? []
         let resolver = Resolver(
-            snapshot: snapshot,
-            policy: Resolver.Policy(maximumAge: .seconds(configuration.maximumSnapshotAgeSeconds)),
+            snapshot: snapshot, central: central?.client,
+            policy: Resolver.Policy(
+                maximumAge: .seconds(configuration.maximumSnapshotAgeSeconds),
+                maximumServerSkew: .seconds(configuration.central?.maximumClockSkewSeconds ?? 7200)),
             logger: logger)
         cardReader = PCSCCardReader(logger: logger)
         monitor = ReaderMonitor(
@@ -85,7 +95,8 @@ public struct KioskService: Service {
         pipeline = TapPipeline(
             configuration: configuration,
             cardReader: PCSCIdentityReader(cardReader: cardReader, logger: logger),
-            resolver: resolver, visits: visits, renderer: renderer, logger: logger)
+            resolver: resolver, visits: EpochStampingVisitRecorder(log: visits, snapshot: snapshot),
+            renderer: renderer, logger: logger)
     }
 
     public func run() async throws {
@@ -193,6 +204,78 @@ public struct KioskService: Service {
             }
         }
     }
+}
+
+extension KioskService {
+    /// Builds the central client, the snapshot sync and the visit uploader from ``KioskConfiguration/central``, and
+    /// installs the shipped snapshot if none is installed yet.
+    static func makeCentralParts(
+        configuration: KioskConfiguration, snapshot: SnapshotStore, visits: VisitLog, logger: Logger
+    ) throws -> (client: CentralClient, services: [any Service])? {
+        guard let settings = configuration.central else { return nil }
+        var token = settings.token ?? ""
+        if let path = settings.tokenFile {
+            do {
+                token = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            } catch {
+                throw StartupError(what: "central token file", path: path, cause: error)
+            }
+        }
+        guard let publicKey = SnapshotSyncConfiguration.publicKey(base64: settings.publicKeyBase64) else {
+            throw StartupError(
+                what: "central public key", path: "configuration",
+                cause: CentralSettingsError(reason: "not base64 of a 32-byte Ed25519 public key"))
+        }
+        var pinned: [UInt8]?
+        if let path = settings.pinnedCertificatePath {
+            guard let pem = FileManager.default.contents(atPath: path) else {
+                throw StartupError(
+                    what: "pinned certificate", path: path, cause: CentralSettingsError(reason: "cannot read it"))
+            }
+            pinned = Array(pem)
+        }
+        let client: CentralClient
+        do {
+            client = try CentralClient(
+                configuration: CentralClientConfiguration(
+                    baseURL: settings.baseURL, token: token, kioskID: settings.kioskID, venueID: configuration.venueID,
+                    lookupDeadline: .milliseconds(settings.lookupDeadlineMilliseconds), pinnedCertificatePEM: pinned),
+                logger: logger)
+        } catch {
+            throw StartupError(what: "pinned certificate", path: settings.pinnedCertificatePath ?? "-", cause: error)
+        }
+        try? FileManager.default.createDirectory(atPath: settings.stateDirectory, withIntermediateDirectories: true)
+        let sync = SnapshotSync(
+            client: client, store: snapshot,
+            configuration: SnapshotSyncConfiguration(
+                publicKey: publicKey, stateDirectory: URL(fileURLWithPath: settings.stateDirectory),
+                interval: .milliseconds(Int64(settings.syncIntervalSeconds * 1000))),
+            logger: logger)
+        if let manifest = settings.initialManifestPath, let payload = settings.initialPayloadPath {
+            do {
+                if let installed = try sync.installInitialSnapshot(
+                    manifestFile: URL(fileURLWithPath: manifest), payloadFile: URL(fileURLWithPath: payload))
+                {
+                    logger.notice("installed the shipped snapshot \(installed)")
+                }
+            } catch {
+                logger.warning("the shipped snapshot was not installed", metadata: ["kiosk.error": "\(error)"])
+            }
+        }
+        let uploader = VisitUploader(
+            client: client, log: visits,
+            configuration: VisitUploaderConfiguration(
+                interval: .milliseconds(Int64(settings.uploadIntervalSeconds * 1000)),
+                retention: .seconds(Int64(settings.visitRetentionDays * 24 * 3600))),
+            logger: logger)
+        return (client, [client, sync, uploader])
+    }
+}
+
+/// A ``CentralSettings`` value that cannot be used.
+struct CentralSettingsError: Error, CustomStringConvertible {
+    var reason: String
+    var description: String { reason }
 }
 
 /// `kioskd` could not open one of its files; names which one.

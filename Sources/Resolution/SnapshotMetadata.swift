@@ -16,13 +16,20 @@ public struct SnapshotMetadata: Sendable, Hashable, CustomStringConvertible {
     public var recordCount: Int
     /// Where the snapshot came from, e.g. `"demo-file"` or the manifest URL. Never personal data.
     public var source: String
+    /// How long the centre says this snapshot may answer for (the manifest's `maxAgeSeconds`, a per-list
+    /// validity); `nil` when it did not say (an imported people file). The resolver caps it with its own ceiling.
+    public var maxAgeSeconds: Int?
 
-    public init(epochKey: EpochKey, sequence: Int, createdAt: Date, recordCount: Int = 0, source: String) {
+    public init(
+        epochKey: EpochKey, sequence: Int, createdAt: Date, recordCount: Int = 0, source: String,
+        maxAgeSeconds: Int? = nil
+    ) {
         self.epochKey = epochKey
         self.sequence = sequence
         self.createdAt = createdAt
         self.recordCount = recordCount
         self.source = source
+        self.maxAgeSeconds = maxAgeSeconds
     }
 
     /// The key epoch number.
@@ -30,7 +37,7 @@ public struct SnapshotMetadata: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         "snapshot(epoch: \(epoch), sequence: \(sequence), createdAt: \(createdAt), records: \(recordCount), "
-            + "source: \(source))"
+            + "source: \(source), maxAge: \(maxAgeSeconds.map { "\($0) s" } ?? "local"))"
     }
 }
 

@@ -89,25 +89,50 @@ public struct SnapshotStore: Sendable {
             }
             var stored = metadata
             stored.recordCount = count
-            try db.execute(
-                sql: """
-                    INSERT OR REPLACE INTO snapshot_meta
-                        (id, epoch, epoch_key, sequence, created_at, record_count, source)
-                    VALUES (1, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    stored.epoch, Data(stored.epochKey.bytes), stored.sequence,
-                    StatusRow.seconds(stored.createdAt), count, stored.source,
-                ])
+            try Self.writeMetadata(db, stored)
             return stored
         }
     }
 
-    // Delta sync slots in here (a later issue): `apply(_ delta: SnapshotDelta) throws -> SnapshotMetadata`, where
-    // the delta (already signature-checked by SnapshotSync) carries `fromSequence`, `toSequence`, upserted entries
-    // and deleted keys. In one write transaction: require `fromSequence == snapshot_meta.sequence` and the same
-    // epoch, `INSERT OR REPLACE` the upserts, `DELETE` the removed keys, then bump sequence, created_at and
-    // record_count. A full sync at city scale may instead download a prepared database file and swap it in.
+    /// Applies a delta in one transaction: upserts, deletions and the new metadata, or nothing.
+    ///
+    /// Readers see the old snapshot or the new one, never a mix (WAL: they keep reading the last commit).
+    ///
+    /// - Parameter delta: a delta already checked by the caller (signature, hash, format).
+    /// - Returns: the metadata as stored (its `recordCount` counted in the transaction).
+    /// - Throws: ``SnapshotStoreError`` `noSnapshot` when nothing is installed, `wrongBase` when the installed
+    ///   sequence is not `delta.fromSequence` or the epoch differs; SQLite errors as they are. Nothing changes.
+    @discardableResult
+    public func apply(_ delta: SnapshotDelta) throws -> SnapshotMetadata {
+        try dbPool.write { db in
+            guard let installed = try Self.fetchMetadata(db) else { throw SnapshotStoreError.noSnapshot }
+            guard installed.sequence == delta.fromSequence, installed.epochKey == delta.metadata.epochKey else {
+                throw SnapshotStoreError.wrongBase(installed: installed.sequence, deltaFrom: delta.fromSequence)
+            }
+            let delete = try db.makeStatement(sql: "DELETE FROM subject_status WHERE subject_key = ?")
+            for key in delta.deletions { try delete.execute(arguments: [Data(key.bytes)]) }
+            let upsert = try db.makeStatement(sql: StatusRow.insertSQL.replacingOccurrences(
+                of: "INSERT INTO", with: "INSERT OR REPLACE INTO"))
+            for entry in delta.upserts { try upsert.execute(arguments: StatusRow.arguments(for: entry)) }
+            var stored = delta.metadata
+            stored.recordCount = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM subject_status") ?? 0
+            try Self.writeMetadata(db, stored)
+            return stored
+        }
+    }
+
+    private static func writeMetadata(_ db: Database, _ stored: SnapshotMetadata) throws {
+        try db.execute(
+            sql: """
+                INSERT OR REPLACE INTO snapshot_meta
+                    (id, epoch, epoch_key, sequence, created_at, record_count, source, max_age_seconds)
+                VALUES (1, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                stored.epoch, Data(stored.epochKey.bytes), stored.sequence,
+                StatusRow.seconds(stored.createdAt), stored.recordCount, stored.source, stored.maxAgeSeconds,
+            ])
+    }
 
     // MARK: - Schema
 
@@ -145,6 +170,11 @@ public struct SnapshotStore: Sendable {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v2-snapshot-max-age") { db in
+            // The manifest's per-list validity (maxAgeSeconds); NULL for imported files.
+            try db.execute(
+                sql: "ALTER TABLE snapshot_meta ADD COLUMN max_age_seconds INTEGER CHECK (max_age_seconds > 0)")
+        }
         return migrator
     }
 
@@ -153,7 +183,9 @@ public struct SnapshotStore: Sendable {
     private static func fetchMetadata(_ db: Database) throws -> SnapshotMetadata? {
         guard
             let row = try Row.fetchOne(
-                db, sql: "SELECT epoch, epoch_key, sequence, created_at, record_count, source FROM snapshot_meta")
+                db,
+                sql: "SELECT epoch, epoch_key, sequence, created_at, record_count, source, max_age_seconds FROM snapshot_meta"
+            )
         else { return nil }
         let keyBytes: Data = row[1]
         return SnapshotMetadata(
@@ -161,7 +193,8 @@ public struct SnapshotStore: Sendable {
             sequence: row[2],
             createdAt: Date(timeIntervalSince1970: TimeInterval(row[3] as Int64)),
             recordCount: row[4],
-            source: row[5])
+            source: row[5],
+            maxAgeSeconds: row[6])
     }
 
     private static func fetchFirstMatch(_ db: Database, keys: [SubjectKey]) throws -> SnapshotEntry? {
@@ -173,5 +206,40 @@ public struct SnapshotStore: Sendable {
             }
         }
         return nil
+    }
+}
+
+/// A change set from one snapshot sequence to the next (DESIGN.md §5), checked by the caller before it is applied.
+public struct SnapshotDelta: Sendable {
+    /// The sequence the delta applies to; must be the installed one.
+    public var fromSequence: Int
+    /// The snapshot after the delta (sequence, createdAt, epoch key — unchanged —, maxAge, source).
+    public var metadata: SnapshotMetadata
+    /// Entries added or changed.
+    public var upserts: [SnapshotEntry]
+    /// Keys removed.
+    public var deletions: [SubjectKey]
+
+    public init(fromSequence: Int, metadata: SnapshotMetadata, upserts: [SnapshotEntry], deletions: [SubjectKey]) {
+        self.fromSequence = fromSequence
+        self.metadata = metadata
+        self.upserts = upserts
+        self.deletions = deletions
+    }
+}
+
+/// Why ``SnapshotStore/apply(_:)`` refused a delta.
+public enum SnapshotStoreError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// No snapshot is installed: a delta needs a base.
+    case noSnapshot
+    /// The installed snapshot is not the delta's base (or the epoch changed): fetch a full snapshot.
+    case wrongBase(installed: Int, deltaFrom: Int)
+
+    public var description: String {
+        switch self {
+        case .noSnapshot: "no snapshot installed to apply a delta to"
+        case .wrongBase(let installed, let from):
+            "the delta applies to sequence \(from) (same epoch), but \(installed) is installed"
+        }
     }
 }

@@ -13,6 +13,8 @@ public struct Visit: Sendable, Hashable, Identifiable {
     public var at: Date
     /// The subject key that matched, or `nil` for an unknown person or when nothing could be verified.
     public var subjectKey: SubjectKey?
+    /// The key epoch `subjectKey` was derived in (keys of different epochs never match), or `nil`.
+    public var epoch: Int?
     /// ``Resolution/resultCode``: `normal`, `homeObservation`, `centralizedObservation`, `unknown`, `cannotVerify`.
     public var result: String
     /// ``Resolution/provenanceCode``: `online`, `snapshot`, `cannotVerify:<reason>`.
@@ -21,13 +23,14 @@ public struct Visit: Sendable, Hashable, Identifiable {
     public var uploadedAt: Date?
 
     public init(
-        id: UUID = UUID(), venue: String, at: Date, subjectKey: SubjectKey?, result: String, provenance: String,
-        uploadedAt: Date? = nil
+        id: UUID = UUID(), venue: String, at: Date, subjectKey: SubjectKey?, epoch: Int? = nil, result: String,
+        provenance: String, uploadedAt: Date? = nil
     ) {
         self.id = id
         self.venue = venue
         self.at = at
         self.subjectKey = subjectKey
+        self.epoch = epoch
         self.result = result
         self.provenance = provenance
         self.uploadedAt = uploadedAt

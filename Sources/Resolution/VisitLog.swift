@@ -54,6 +54,10 @@ public struct VisitLog: Sendable {
                     CREATE INDEX visit_at ON visit (at_ms);
                     """)
         }
+        migrator.registerMigration("v2-visit-epoch") { db in
+            // The key epoch of subject_key, so the centre can tell keys of different epochs apart.
+            try db.execute(sql: "ALTER TABLE visit ADD COLUMN epoch INTEGER CHECK (epoch IS NULL OR epoch >= 0)")
+        }
         return migrator
     }
 
@@ -66,12 +70,12 @@ public struct VisitLog: Sendable {
             try dbPool.write { db in
                 try db.execute(
                     sql: """
-                        INSERT INTO visit (id, venue, at_ms, subject_key, result, provenance, uploaded_at_ms)
-                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO visit (id, venue, at_ms, subject_key, epoch, result, provenance, uploaded_at_ms)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         Self.blob(visit.id), visit.venue, Self.milliseconds(visit.at),
-                        visit.subjectKey.map { Data($0.bytes) }, visit.result, visit.provenance,
+                        visit.subjectKey.map { Data($0.bytes) }, visit.epoch, visit.result, visit.provenance,
                         visit.uploadedAt.map(Self.milliseconds),
                     ])
             }
@@ -100,6 +104,13 @@ public struct VisitLog: Sendable {
         }
     }
 
+    /// Number of visits not yet uploaded.
+    public func pendingCount() throws -> Int {
+        try dbPool.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM visit WHERE uploaded_at_ms IS NULL") ?? 0
+        }
+    }
+
     /// Deletes uploaded visits older than `date` (retention). Pending visits are never deleted.
     /// - Returns: how many were deleted.
     @discardableResult
@@ -125,7 +136,7 @@ public struct VisitLog: Sendable {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT id, venue, at_ms, subject_key, result, provenance, uploaded_at_ms FROM visit
+                    SELECT id, venue, at_ms, subject_key, result, provenance, uploaded_at_ms, epoch FROM visit
                     WHERE uploaded_at_ms IS NULL ORDER BY at_ms, rowid LIMIT ?
                     """,
                 arguments: [max(0, limit)]
@@ -194,6 +205,7 @@ public struct VisitLog: Sendable {
             venue: row[1],
             at: date(milliseconds: row[2]),
             subjectKey: keyData.flatMap { SubjectKey(bytes: Array($0)) },
+            epoch: row[7],
             result: row[4],
             provenance: row[5],
             uploadedAt: uploaded.map(date(milliseconds:)))

@@ -41,8 +41,23 @@ struct KioskdCommand: AsyncParsableCommand {
     var timeZone = "Asia/Shanghai"
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "notice"
+    @Option(name: .customLong("central-url"), help: "Central service base URL (e.g. https://central.example.org); omit for snapshot-only.")
+    var centralURL: String?
+    @Option(name: .customLong("token-file"), help: "File holding this kiosk's bearer token for the central service.")
+    var tokenFile: String?
+    @Option(name: .customLong("kiosk-id"), help: "This kiosk's id, sent to the central service.")
+    var kioskID: String?
+    @Option(name: .customLong("central-public-key"), help: "The central service's Ed25519 manifest key, base64 (32 bytes).")
+    var centralPublicKey: String?
+    @Option(name: .customLong("central-cert"), help: "PEM certificate to trust instead of the system roots (pinning).")
+    var centralCertificate: String?
 
     func validate() throws {
+        if centralURL != nil {
+            guard tokenFile != nil, kioskID != nil, centralPublicKey != nil else {
+                throw ValidationError("--central-url needs --token-file, --kiosk-id and --central-public-key")
+            }
+        }
         guard KioskConfiguration.RendererKind(rawValue: renderer) != nil else {
             throw ValidationError("--renderer must be one of: terminal, none")
         }
@@ -72,11 +87,18 @@ struct KioskdCommand: AsyncParsableCommand {
             ignoredReaderNames: ignoredReaders.isEmpty ? KioskConfiguration().ignoredReaderNames : ignoredReaders,
             samDevicePath: samDevice, samBaudRate: samBaud,
             renderer: KioskConfiguration.RendererKind(rawValue: renderer)!,
-            timeZone: TimeZone(identifier: timeZone)!)
+            timeZone: TimeZone(identifier: timeZone)!,
+            central: centralURL.map {
+                CentralSettings(
+                    baseURL: $0, tokenFile: tokenFile, kioskID: kioskID!, publicKeyBase64: centralPublicKey!,
+                    pinnedCertificatePath: centralCertificate,
+                    stateDirectory: URL(fileURLWithPath: snapshot).deletingLastPathComponent().path)
+            })
         let service = try KioskService(configuration: configuration, logger: logger)
+        // Central client, sync and uploader first, so a graceful shutdown stops the tap pipeline before them.
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [.init(service: service)],
+                services: service.centralServices.map { .init(service: $0) } + [.init(service: service)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()

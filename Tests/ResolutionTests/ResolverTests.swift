@@ -24,7 +24,7 @@ import Testing
         let now = Demo.createdAt.addingTimeInterval(3600)
 
         // The card gives the PAN first; the validated ID number is stronger and is the one matched.
-        let resolution = resolver.resolve([panIdentity, idIdentity], now: now)
+        let resolution = resolver.resolveOffline([panIdentity, idIdentity], now: now)
         let idKey = SubjectKey(identity: idIdentity, epochKey: Demo.epochKey)
         guard case .found(let record, let matched) = resolution.outcome else {
             Issue.record("expected found, got \(resolution.outcome)")
@@ -36,7 +36,7 @@ import Testing
         #expect(resolution.resolvedAt == now)
         #expect(resolution.resultCode == "normal")
 
-        let panOnly = resolver.resolve([panIdentity], now: now)
+        let panOnly = resolver.resolveOffline([panIdentity], now: now)
         #expect(panOnly.resultCode == "normal")
         if case .found(_, let matched) = panOnly.outcome {
             #expect(matched == SubjectKey(identity: panIdentity, epochKey: Demo.epochKey))
@@ -48,17 +48,17 @@ import Testing
         defer { dir.remove() }
         let resolver = try resolverWithDemo(dir)
         let stranger = Demo.identity(.residentID, "440306195208087715")
-        let resolution = resolver.resolve([stranger], now: Demo.createdAt.addingTimeInterval(60))
+        let resolution = resolver.resolveOffline([stranger], now: Demo.createdAt.addingTimeInterval(60))
         #expect(resolution.outcome == .unknownPerson)
         #expect(resolution.provenance == .snapshot(sequence: 12, asOf: Demo.createdAt))
-        #expect(resolver.resolve([], now: Demo.createdAt).outcome == .unknownPerson)
+        #expect(resolver.resolveOffline([], now: Demo.createdAt).outcome == .unknownPerson)
     }
 
     @Test func noSnapshotCannotVerify() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let resolver = Resolver(snapshot: try SnapshotStore(path: dir.path("empty.sqlite")), logger: logger)
-        let resolution = resolver.resolve([idIdentity], now: Demo.createdAt)
+        let resolution = resolver.resolveOffline([idIdentity], now: Demo.createdAt)
         #expect(resolution.outcome == .cannotVerify)
         #expect(resolution.provenance == .cannotVerify(reason: .noData))
         #expect(resolution.provenanceCode == "cannotVerify:noData")
@@ -79,7 +79,7 @@ import Testing
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let resolver = try resolverWithDemo(dir)
-        let resolution = resolver.resolve([idIdentity], now: Demo.createdAt.addingTimeInterval(hours * 3600))
+        let resolution = resolver.resolveOffline([idIdentity], now: Demo.createdAt.addingTimeInterval(hours * 3600))
         let code = resolution.outcome == .cannotVerify ? resolution.provenanceCode : resolution.resultCode
         #expect(code == expected)
         if resolution.outcome == .cannotVerify {
@@ -94,11 +94,11 @@ import Testing
         let resolver = try resolverWithDemo(
             dir, policy: Resolver.Policy(maximumAge: .seconds(24 * 3600), clockSkewTolerance: .zero))
         #expect(
-            resolver.resolve([idIdentity], now: Demo.createdAt.addingTimeInterval(25 * 3600))
+            resolver.resolveOffline([idIdentity], now: Demo.createdAt.addingTimeInterval(25 * 3600))
                 .provenance == .cannotVerify(reason: .snapshotTooOld))
         #expect(
-            resolver.resolve([idIdentity], now: Demo.createdAt.addingTimeInterval(-1))
+            resolver.resolveOffline([idIdentity], now: Demo.createdAt.addingTimeInterval(-1))
                 .provenance == .cannotVerify(reason: .clockBehindSnapshot))
-        #expect(resolver.resolve([idIdentity], now: Demo.createdAt).resultCode == "normal")
+        #expect(resolver.resolveOffline([idIdentity], now: Demo.createdAt).resultCode == "normal")
     }
 }
