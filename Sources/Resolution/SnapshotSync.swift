@@ -128,8 +128,13 @@ public struct SnapshotSync: Service {
             throw SnapshotSyncError(.installFailed, "cannot read the installed snapshot: \(error)")
         }
         let manifest = try await fetchManifest(since: installed?.sequence)
-        if let installed, manifest.sequence <= installed.sequence {
-            return .upToDate(sequence: installed.sequence)
+        if let installed {
+            // Same epoch key: sequences order the snapshots. Another key (a rotation, or a snapshot that did not
+            // come from this centre): only a newer one replaces it, so a replayed old manifest cannot roll back.
+            let sameKey = (try? manifest.epochKeyValue) == installed.epochKey
+            let isNewer =
+                sameKey ? manifest.sequence > installed.sequence : manifest.createdAt > installed.createdAt
+            if !isNewer { return .upToDate(sequence: installed.sequence) }
         }
         let epochKey: EpochKey
         do { epochKey = try manifest.epochKeyValue } catch { throw SnapshotSyncError(.badSignature, "\(error)") }

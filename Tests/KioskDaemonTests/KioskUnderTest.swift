@@ -72,7 +72,7 @@ struct KioskUnderTest {
             renderer: TerminalDisplay(writer: TerminalWriter(fileDescriptor: terminal.replicaDescriptor)),
             logger: logger)
         let stream = await service.pipeline.frames()
-        let group = ServiceGroup(services: [service], logger: logger)
+        let group = ServiceGroup(services: service.centralServices + [service], logger: logger)
         let kiosk = KioskUnderTest(
             harness: harness, directory: directory, visits: try VisitLog(path: configuration.visitLogPath),
             terminal: terminal, frames: FrameIterator(stream))

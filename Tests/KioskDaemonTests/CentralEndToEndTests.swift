@@ -1,0 +1,87 @@
+import CentralServer
+import Crypto
+import Display
+import Foundation
+import Hummingbird
+import KioskCore
+import KioskDaemon
+import KioskTestSupport
+import Logging
+import Resolution
+import ServiceLifecycle
+import Synchronization
+import Testing
+import VirtualCard
+
+/// `kioskd` against the real reference central service on 127.0.0.1: the snapshot comes from the centre's signed
+/// manifest, a tap is answered online, and once the centre is gone the next tap is answered from the snapshot.
+@Suite(
+    .serialized, .pcscdExclusive,
+    .enabled(if: PCSCDHarness.isEnabled, "needs root, unshare, pcscd and vsmartcard-vpcd"))
+struct CentralEndToEndTests {
+    @Test func onlineThenOfflineWhenTheCentreGoes() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("central-e2e-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let signingKey = Curve25519.Signing.PrivateKey()
+        let configuration = CentralConfiguration(
+            databasePath: directory.appendingPathComponent("central.sqlite").path, signingKey: signingKey,
+            deviceTokens: ["e2e-token": "e2e-kiosk"], host: "127.0.0.1", port: 0)
+        let store = try CentralStore(path: configuration.databasePath, deltaRetentionSeconds: 86400)
+        let people = """
+            {"people": [{"name": "王小测", "idNumber": "110101194605121231", "pan": "6299999900000000014",
+              "status": "centralizedObservation", "nat": {"sampledAt": "2026-11-01T08:00:00Z", "result": "negative"}}]}
+            """
+        try store.importPeople(data: Data(people.utf8), now: Date(), timeZone: TimeZone(identifier: "UTC")!)
+
+        let port = Mutex<Int?>(nil)
+        var logger = Logger(label: "central.e2e")
+        logger.logLevel = .warning
+        let app = try makeCentralApplication(configuration: configuration, store: store, logger: logger) { bound in
+            port.withLock { $0 = bound }
+        }
+        let central = ServiceGroup(services: [app], logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await central.run() }
+            var bound: Int?
+            for _ in 0..<500 where bound == nil {
+                bound = port.withLock { $0 }
+                if bound == nil { try await Task.sleep(for: .milliseconds(10)) }
+            }
+            let centralPort = try #require(bound)
+
+            try await KioskUnderTest.with(
+                status: "normal",
+                configure: {
+                    $0.central = CentralSettings(
+                        baseURL: "http://127.0.0.1:\(centralPort)", token: "e2e-token", kioskID: "e2e-kiosk",
+                        publicKeyBase64: signingKey.publicKey.rawRepresentation.base64EncodedString(),
+                        lookupDeadlineMilliseconds: 800, stateDirectory: directory.path)
+                }
+            ) { kiosk in
+                // Wait for the start-up sync to replace the locally imported snapshot (epoch 3) with the centre's.
+                let snapshot = try SnapshotStore(path: kiosk.directory.appendingPathComponent("snapshot.sqlite").path)
+                for _ in 0..<500 where try snapshot.metadata()?.epoch != 1 { try await Task.sleep(for: .milliseconds(10)) }
+                #expect(try snapshot.metadata()?.epoch == 1)
+                let slot = kiosk.harness.slot(0)
+                try slot.insert(PBOCCardImage())
+                // The local snapshot says "normal"; the centre says "centralized": the answer must be the centre's.
+                let online = try await kiosk.nextFrame("online result") { $0.tapToFrame != nil }
+                #expect(online.screen.kind == .result(.centralizedObservation))
+                #expect(online.screen.provenance == Guidance(zh: "实时", en: "Online"))
+                try await kiosk.harness.remove(slot, waitingForReader: 0)
+
+                await central.triggerGracefulShutdown()
+                try await Task.sleep(for: .milliseconds(200))
+                try slot.insert(PBOCCardImage())
+                let offline = try await kiosk.nextFrame("offline result") { $0.tapToFrame != nil }
+                // The snapshot now is the centre's (synced at start), so it also says "centralized".
+                #expect(offline.screen.kind == .result(.centralizedObservation))
+                #expect(offline.screen.provenance?.en.hasPrefix("Offline data as of") == true)
+                try await kiosk.harness.remove(slot, waitingForReader: 0)
+                #expect(try kiosk.visits.count() == 2)
+            }
+            try await tasks.waitForAll()
+        }
+    }
+}
