@@ -95,7 +95,7 @@ public struct KioskService: Service {
         pipeline = TapPipeline(
             configuration: configuration,
             cardReader: PCSCIdentityReader(cardReader: cardReader, logger: logger),
-            resolver: resolver, visits: EpochStampingVisitRecorder(log: visits, snapshot: snapshot),
+            resolver: resolver, visits: visits,
             renderer: renderer, logger: logger)
     }
 

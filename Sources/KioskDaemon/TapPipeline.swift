@@ -161,17 +161,17 @@ public actor TapPipeline {
             log[metadataKey: "kiosk.result"] = "invalidID"
         } else {
             let now = Date()
-            let (resolution, key) = await resolver.resolve(usable, now: now)
+            let (resolution, subject) = await resolver.resolve(usable, now: now)
             do {
                 try await visits.recordVisit(
-                    venueID: configuration.venueID, at: now, subjectKey: key, resolution: resolution)
+                    venueID: configuration.venueID, at: now, subject: subject, resolution: resolution)
             } catch {
                 // The result is still shown (the person must not be stuck at the gate); the technician sees this.
                 log.error("visit not recorded", metadata: ["kiosk.error": "\(error)"])
             }
             log[metadataKey: "kiosk.result"] = "\(resolution.resultCode)"
             log[metadataKey: "kiosk.provenance"] = "\(resolution.provenanceCode)"
-            log[metadataKey: "kiosk.subject"] = "\(key?.hex ?? "-")"
+            log[metadataKey: "kiosk.subject"] = "\(subject?.key.hex ?? "-")"
             if case .unknownPerson = resolution.outcome, !reading.rejectedFields.isEmpty {
                 // The card's own ID number failed its check and nothing else is known: say so, not "unknown".
                 state = .invalidID

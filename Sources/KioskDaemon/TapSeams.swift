@@ -32,14 +32,25 @@ public protocol CardIdentityReader: Sendable {
     func read(reader: String, atr: [UInt8]) async throws -> CardReading
 }
 
-/// Resolves identities to a status (snapshot now, central service later).
+/// The subject a visit is recorded under: a subject key and the key epoch it was derived in (DESIGN.md §4).
+public struct VisitSubject: Sendable, Hashable {
+    public var key: SubjectKey
+    public var epoch: Int
+
+    public init(key: SubjectKey, epoch: Int) {
+        self.key = key
+        self.epoch = epoch
+    }
+}
+
+/// Resolves identities to a status (the central service within its deadline, else the snapshot).
 public protocol StatusResolving: Sendable {
-    /// The resolution and the subject key recorded in the visit log (the matched key, else the strongest one;
-    /// `nil` when no key can be computed, e.g. no snapshot).
-    func resolve(_ identities: [Identity], now: Date) async -> (Resolution, SubjectKey?)
+    /// The resolution and the subject recorded in the visit log (the matched key, else the strongest one, in the
+    /// epoch the keys were derived in; `nil` when no key can be computed, e.g. no snapshot).
+    func resolve(_ identities: [Identity], now: Date) async -> (Resolution, VisitSubject?)
 }
 
 /// Appends a visit durably before its result is shown (到访人信息登记簿).
 public protocol VisitRecording: Sendable {
-    func recordVisit(venueID: String, at: Date, subjectKey: SubjectKey?, resolution: Resolution) async throws
+    func recordVisit(venueID: String, at: Date, subject: VisitSubject?, resolution: Resolution) async throws
 }

@@ -80,6 +80,8 @@ struct CentralEndToEndTests {
                 #expect(offline.screen.provenance?.en.hasPrefix("Offline data as of") == true)
                 try await kiosk.harness.remove(slot, waitingForReader: 0)
                 #expect(try kiosk.visits.count() == 2)
+                let recorded = try kiosk.visits.pending(limit: 10)
+                #expect(recorded.allSatisfy { $0.subjectKey != nil && $0.epoch == 1 }, "keys of the centre's epoch 1")
             }
             try await tasks.waitForAll()
         }
