@@ -74,17 +74,7 @@ public final class EvdevScannerSource: ScannerSource {
 
     public func start() throws(ScannerError) -> ScanEvents {
         guard !core.isRunning else { throw .alreadyRunning }
-        let fd: CInt
-        if let path {
-            do {
-                fd = try Syscall.open(path, O_RDONLY | O_NONBLOCK)
-            } catch {
-                core.setHealth(error.isDeviceGone ? .absent : .failing("\(error)"))
-                throw .system(error)
-            }
-        } else {
-            fd = descriptor!
-        }
+        let fd = try core.openReadOnly(path: path, descriptor: descriptor)
         let probe = EvdevProbe(fd: fd)
         var locks = configuration.assumedLocks
         var grab = configuration.grab

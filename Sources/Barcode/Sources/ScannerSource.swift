@@ -1,3 +1,4 @@
+import Glibc
 public import KioskCore
 import Logging
 import Synchronization
@@ -74,6 +75,18 @@ final class SourceCore: Sendable {
 
     var health: InputHealth { state.withLock { $0.health } }
     var isRunning: Bool { state.withLock { $0.reader != nil } }
+
+    /// The descriptor to read: `path` opened read-only and non-blocking, or the `descriptor` the caller handed over
+    /// (a pipe in tests). A failed open sets the health (absent when the device is gone, else failing) and throws.
+    func openReadOnly(path: String?, descriptor: CInt?) throws(ScannerError) -> CInt {
+        guard let path else { return descriptor! }
+        do {
+            return try Syscall.open(path, O_RDONLY | O_NONBLOCK)
+        } catch {
+            setHealth(error.isDeviceGone ? .absent : .failing("\(error)"))
+            throw .system(error)
+        }
+    }
 
     func setHealth(_ newState: InputHealth.State) {
         let changed = state.withLock { s -> InputHealth? in
