@@ -6,17 +6,32 @@ public import KioskCore
 /// (DESIGN.md §1 step 4, §5). Shaped like GRDB's `AppDatabase`: a `Sendable` value owning a WAL `DatabasePool`,
 /// migrations run in `init`, intent-named methods, and constraints in the schema.
 ///
-/// Sized for a city (22 M subjects, several keys each): statuses live in a `WITHOUT ROWID` table keyed by the
-/// 16-byte subject key, with small-integer columns; popup text is stored only when the centre sent text other than
-/// the standard text for the code. Raw ID numbers, PANs and names never reach this database: callers hand in
-/// ``SubjectKey``s only.
+/// ## Sized for a city
+/// Beijing has about 22 M people, each with one or more subject keys. One row per key, in a `WITHOUT ROWID` table
+/// `snapshot_entry(key BLOB(12), rec BLOB(16))`:
+/// - `key` is the first 12 bytes of the 16-byte ``SubjectKey``. 96 bits keep keys apart: among 22 M keys the
+///   chance that any two share a prefix is about 3 × 10⁻¹⁵ (the install then fails with a duplicate-key error
+///   instead of mixing two people), and the chance that an unknown card's key matches a stored prefix is about
+///   3 × 10⁻²² per lookup.
+/// - `rec` is the record as ``PackedStatus`` (16 bytes, the payload's own encoding, so installing copies bytes).
+/// - A pop-up whose guidance differs from the standard text of its code keeps that text in `snapshot_popup_text`
+///   (rare; empty in most snapshots).
 ///
-/// Readers never see a half-installed snapshot: ``replaceAll(records:metadata:)`` runs in one write transaction
-/// and WAL readers keep reading the previous state until it commits.
+/// A leaf cell is 1 (payload size) + 3 (record header) + 12 + 16 bytes plus a 2-byte cell pointer: about 34 bytes
+/// per key when pages are full, which they are after a full install (payload keys arrive in ascending order, so
+/// SQLite appends). `Benchmarks/` measures bytes per subject, lookups, installs and delta applies at 1 M and 5 M.
+///
+/// ## Old or new, never a mix
+/// ``install(_:metadata:changes:)`` writes a whole snapshot or a whole delta in one write transaction; WAL readers
+/// keep reading the previous commit until it commits, and any error (a malformed payload entry, a disk error)
+/// rolls everything back. Raw ID numbers, PANs and names never reach this database: callers hand in keys only.
 ///
 /// Durability: `synchronous = NORMAL` in WAL mode. A power cut may lose the last committed install, never corrupt
 /// the file; the previous snapshot stays usable and the next sync installs the new one again.
 public struct SnapshotStore: Sendable {
+    /// Bytes of the subject key stored per row (see the type's documentation for why 12 are enough).
+    public static let storedKeyBytes = 12
+
     private let dbPool: DatabasePool
 
     /// The database file.
@@ -31,6 +46,8 @@ public struct SnapshotStore: Sendable {
         configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // A delta touches pages all over the table: let the WAL shrink back after each install.
+            try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
         }
         dbPool = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(dbPool)
@@ -64,60 +81,90 @@ public struct SnapshotStore: Sendable {
         }
     }
 
+    /// Bytes the database occupies on disk (page count × page size, excluding the WAL), for benchmarks and
+    /// `kioskctl doctor`.
+    public func fileBytes() throws -> Int {
+        try dbPool.read { db in
+            let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+            let size = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 0
+            return pages * size
+        }
+    }
+
     // MARK: - Writing
 
-    /// Replaces the whole snapshot (every record and the metadata) in one transaction.
+    /// What an install replaces.
+    public enum InstallKind: Sendable, Hashable {
+        /// A whole snapshot: every row is replaced.
+        case full
+        /// A delta that applies to the installed snapshot at `fromSequence` (same epoch).
+        case delta(fromSequence: Int)
+    }
+
+    /// Installs a full snapshot or a delta in one write transaction: `changes` is called once, inside the
+    /// transaction, and feeds entries to the ``SnapshotWriter`` it is given (typically straight from a
+    /// ``SnapshotPayloadReader`` over a file, so a city-sized payload is never in memory).
     ///
-    /// Readers see the old snapshot or the new one, never a mix. If any entry is rejected (for example the same
-    /// subject key twice) nothing changes and the error is thrown.
+    /// Readers see the old snapshot or the new one, never a mix. If `changes` throws, or any entry is rejected
+    /// (the same key twice in a full install, a delete in a full install), nothing changes and the error is
+    /// rethrown.
     ///
     /// - Parameters:
-    ///   - records: every entry of the new snapshot, one per subject key.
-    ///   - metadata: the new snapshot's metadata; its `recordCount` is replaced by the number of entries written.
+    ///   - kind: `.full` replaces every row; `.delta(fromSequence:)` applies upserts and deletions.
+    ///   - metadata: the new snapshot's metadata; its `recordCount` is replaced by the rows counted in the
+    ///     transaction. A delta keeps the installed epoch key (its `epochKey` must equal the installed one).
     /// - Returns: the metadata as stored.
+    /// - Throws: ``SnapshotStoreError`` `noSnapshot` or `wrongBase` for a delta that does not apply; whatever
+    ///   `changes` throws; SQLite errors as they are. Nothing changes in any case.
     @discardableResult
-    public func replaceAll(records: some Sequence<SnapshotEntry>, metadata: SnapshotMetadata) throws
-        -> SnapshotMetadata
-    {
+    public func install(
+        _ kind: InstallKind, metadata: SnapshotMetadata, changes: (inout SnapshotWriter) throws -> Void
+    ) throws -> SnapshotMetadata {
         try dbPool.write { db in
-            try db.execute(sql: "DELETE FROM subject_status")
-            let insert = try db.makeStatement(sql: StatusRow.insertSQL)
-            var count = 0
-            for entry in records {
-                try insert.execute(arguments: StatusRow.arguments(for: entry))
-                count += 1
+            let baseCount: Int
+            switch kind {
+            case .full:
+                try db.execute(sql: "DELETE FROM snapshot_entry; DELETE FROM snapshot_popup_text")
+                baseCount = 0
+            case .delta(let fromSequence):
+                guard let installed = try Self.fetchMetadata(db) else { throw SnapshotStoreError.noSnapshot }
+                guard installed.sequence == fromSequence, installed.epochKey == metadata.epochKey else {
+                    throw SnapshotStoreError.wrongBase(installed: installed.sequence, deltaFrom: fromSequence)
+                }
+                baseCount = installed.recordCount
             }
+            var writer = try SnapshotWriter(db: db, isFull: kind == .full)
+            try changes(&writer)
             var stored = metadata
-            stored.recordCount = count
+            stored.recordCount =
+                kind == .full
+                ? writer.inserted
+                : try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM snapshot_entry") ?? baseCount
             try Self.writeMetadata(db, stored)
             return stored
         }
     }
 
-    /// Applies a delta in one transaction: upserts, deletions and the new metadata, or nothing.
+    /// Replaces the whole snapshot (every record and the metadata) in one transaction; see
+    /// ``install(_:metadata:changes:)``.
     ///
-    /// Readers see the old snapshot or the new one, never a mix (WAL: they keep reading the last commit).
-    ///
-    /// - Parameter delta: a delta already checked by the caller (signature, hash, format).
-    /// - Returns: the metadata as stored (its `recordCount` counted in the transaction).
-    /// - Throws: ``SnapshotStoreError`` `noSnapshot` when nothing is installed, `wrongBase` when the installed
-    ///   sequence is not `delta.fromSequence` or the epoch differs; SQLite errors as they are. Nothing changes.
+    /// - Throws: ``SnapshotFormatError`` `.unrepresentable` for a record the packed format cannot hold, a
+    ///   `.duplicateKey` error for the same key twice; nothing changes.
+    @discardableResult
+    public func replaceAll(records: some Sequence<SnapshotEntry>, metadata: SnapshotMetadata) throws
+        -> SnapshotMetadata
+    {
+        try install(.full, metadata: metadata) { writer in
+            for entry in records { try writer.upsert(entry) }
+        }
+    }
+
+    /// Applies a delta held in memory in one transaction; see ``install(_:metadata:changes:)``.
     @discardableResult
     public func apply(_ delta: SnapshotDelta) throws -> SnapshotMetadata {
-        try dbPool.write { db in
-            guard let installed = try Self.fetchMetadata(db) else { throw SnapshotStoreError.noSnapshot }
-            guard installed.sequence == delta.fromSequence, installed.epochKey == delta.metadata.epochKey else {
-                throw SnapshotStoreError.wrongBase(installed: installed.sequence, deltaFrom: delta.fromSequence)
-            }
-            let delete = try db.makeStatement(sql: "DELETE FROM subject_status WHERE subject_key = ?")
-            for key in delta.deletions { try delete.execute(arguments: [Data(key.bytes)]) }
-            let upsert = try db.makeStatement(sql: StatusRow.insertSQL.replacingOccurrences(
-                of: "INSERT INTO", with: "INSERT OR REPLACE INTO"))
-            for entry in delta.upserts { try upsert.execute(arguments: StatusRow.arguments(for: entry)) }
-            var stored = delta.metadata
-            stored.recordCount = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM subject_status") ?? 0
-            try Self.writeMetadata(db, stored)
-            return stored
+        try install(.delta(fromSequence: delta.fromSequence), metadata: delta.metadata) { writer in
+            for key in delta.deletions { try writer.delete(key) }
+            for entry in delta.upserts { try writer.upsert(entry) }
         }
     }
 
@@ -130,7 +177,8 @@ public struct SnapshotStore: Sendable {
                 """,
             arguments: [
                 stored.epoch, Data(stored.epochKey.bytes), stored.sequence,
-                StatusRow.seconds(stored.createdAt), stored.recordCount, stored.source, stored.maxAgeSeconds,
+                Int64(stored.createdAt.timeIntervalSince1970.rounded(.down)), stored.recordCount, stored.source,
+                stored.maxAgeSeconds,
             ])
     }
 
@@ -175,6 +223,29 @@ public struct SnapshotStore: Sendable {
             try db.execute(
                 sql: "ALTER TABLE snapshot_meta ADD COLUMN max_age_seconds INTEGER CHECK (max_age_seconds > 0)")
         }
+        migrator.registerMigration("v3-packed-entries") { db in
+            // City scale: 12-byte key prefix + the 16-byte PackedStatus per row (about 34 bytes instead of ~75).
+            try db.execute(
+                sql: """
+                    CREATE TABLE snapshot_entry (
+                        key BLOB PRIMARY KEY NOT NULL CHECK (length(key) = 12),
+                        rec BLOB NOT NULL CHECK (length(rec) = 16)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE snapshot_popup_text (
+                        key BLOB PRIMARY KEY NOT NULL CHECK (length(key) = 12),
+                        zh TEXT NOT NULL,
+                        en TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+            var writer = try SnapshotWriter(db: db, isFull: true)
+            let rows = try Row.fetchCursor(db, sql: "SELECT subject_key, " + StatusRow.columns + " FROM subject_status")
+            while let row = try rows.next() {
+                let keyData: Data = row[0]
+                guard let key = SubjectKey(bytes: Array(keyData)) else { throw StatusRow.CorruptRow(column: "subject_key") }
+                try writer.upsert(SnapshotEntry(subjectKey: key, record: try StatusRow.record(from: row, offset: 1)))
+            }
+            try db.execute(sql: "DROP TABLE subject_status")
+        }
         return migrator
     }
 
@@ -199,13 +270,88 @@ public struct SnapshotStore: Sendable {
 
     private static func fetchFirstMatch(_ db: Database, keys: [SubjectKey]) throws -> SnapshotEntry? {
         guard !keys.isEmpty else { return nil }
-        let statement = try db.cachedStatement(sql: StatusRow.selectSQL)
+        let statement = try db.cachedStatement(sql: "SELECT rec FROM snapshot_entry WHERE key = ?")
         for key in keys {
-            if let row = try Row.fetchOne(statement, arguments: [Data(key.bytes)]) {
-                return SnapshotEntry(subjectKey: key, record: try StatusRow.record(from: row))
+            let stored = SnapshotWriter.storedKey(key)
+            guard let rec = try Data.fetchOne(statement, arguments: [stored]) else { continue }
+            guard let packed = PackedStatus(bytes: Array(rec)) else {
+                throw StatusRow.CorruptRow(column: "rec")
             }
+            var text: Guidance?
+            if packed.bytes[1] != 0,
+                let row = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT zh, en FROM snapshot_popup_text WHERE key = ?"),
+                    arguments: [stored])
+            {
+                text = Guidance(zh: row[0], en: row[1])
+            }
+            return SnapshotEntry(subjectKey: key, record: try packed.record(customPopupText: text))
         }
         return nil
+    }
+}
+
+/// Writes entries into the transaction of ``SnapshotStore/install(_:metadata:changes:)``. Only valid inside the
+/// `changes` closure it is handed to.
+public struct SnapshotWriter {
+    private let insert: Statement
+    private let upsertStatement: Statement
+    private let deleteStatement: Statement
+    private let insertText: Statement
+    private let deleteText: Statement
+    private let isFull: Bool
+    /// Whether `snapshot_popup_text` may hold rows (so a delta upsert must clear a key's old text).
+    private var textTableMayHaveRows: Bool
+    /// Rows inserted so far (full installs count rows this way instead of a `COUNT(*)`).
+    public private(set) var inserted = 0
+
+    fileprivate init(db: Database, isFull: Bool) throws {
+        self.isFull = isFull
+        insert = try db.makeStatement(sql: "INSERT INTO snapshot_entry (key, rec) VALUES (?, ?)")
+        upsertStatement = try db.makeStatement(
+            sql: "INSERT INTO snapshot_entry (key, rec) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET rec = excluded.rec")
+        deleteStatement = try db.makeStatement(sql: "DELETE FROM snapshot_entry WHERE key = ?")
+        insertText = try db.makeStatement(sql: "INSERT OR REPLACE INTO snapshot_popup_text (key, zh, en) VALUES (?, ?, ?)")
+        deleteText = try db.makeStatement(sql: "DELETE FROM snapshot_popup_text WHERE key = ?")
+        textTableMayHaveRows = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM snapshot_popup_text)") ?? true
+    }
+
+    static func storedKey(_ key: SubjectKey) -> Data { Data(key.bytes.prefix(SnapshotStore.storedKeyBytes)) }
+
+    /// Adds or replaces one key's record, packed as ``PackedStatus`` with any non-standard pop-up text beside it.
+    /// In a full install the same key twice is an SQLite constraint error (the install is rolled back).
+    /// - Throws: ``SnapshotFormatError`` `.unrepresentable` when the record does not fit the packed format.
+    public mutating func upsert(_ entry: SnapshotEntry) throws {
+        try upsert(entry.subjectKey, packed: try PackedStatus(entry.record), customPopupText: PackedStatus.customPopupText(of: entry.record))
+    }
+
+    /// Adds or replaces one key's packed record and its non-standard pop-up text (`nil` for the standard text).
+    public mutating func upsert(_ key: SubjectKey, packed: PackedStatus, customPopupText: Guidance?) throws {
+        let stored = Self.storedKey(key)
+        try (isFull ? insert : upsertStatement).execute(arguments: [stored, Data(packed.bytes)])
+        inserted += 1
+        if let text = customPopupText {
+            try insertText.execute(arguments: [stored, text.zh, text.en])
+            textTableMayHaveRows = true
+        } else if !isFull, textTableMayHaveRows {
+            try deleteText.execute(arguments: [stored])
+        }
+    }
+
+    /// Removes one key (absent keys are not an error). Only in a delta.
+    public mutating func delete(_ key: SubjectKey) throws {
+        guard !isFull else { throw SnapshotFormatError(.badOp, "delete in a full install") }
+        let stored = Self.storedKey(key)
+        try deleteStatement.execute(arguments: [stored])
+        if textTableMayHaveRows { try deleteText.execute(arguments: [stored]) }
+    }
+
+    /// Applies one payload entry (upsert or delete).
+    public mutating func apply(_ entry: SnapshotPayloadEntry) throws {
+        switch entry.change {
+        case .upsert(let record): try upsert(SnapshotEntry(subjectKey: entry.key, record: record))
+        case .delete: try delete(entry.key)
+        }
     }
 }
 

@@ -165,23 +165,16 @@ public struct SnapshotSync: Service {
             throw SnapshotSyncError(.installFailed, "cannot read the installed snapshot: \(error)")
         }
         let manifestData: Data
-        let payload: Data
-        do {
-            manifestData = try Data(contentsOf: manifestFile)
-            payload = try Data(contentsOf: payloadFile)
-        } catch {
-            throw SnapshotSyncError(.downloadFailed, "cannot read the shipped snapshot: \(error)")
+        do { manifestData = try Data(contentsOf: manifestFile) } catch {
+            throw SnapshotSyncError(.downloadFailed, "cannot read the shipped manifest: \(error)")
         }
         let manifest = try verifiedManifest(manifestData)
         let epochKey: EpochKey
         do { epochKey = try manifest.epochKeyValue } catch { throw SnapshotSyncError(.badSignature, "\(error)") }
-        guard manifest.full.matches(payload) else {
-            throw SnapshotSyncError(.hashMismatch, "the shipped payload is not the one its manifest names")
-        }
         let metadata = SnapshotMetadata(
             epochKey: epochKey, sequence: manifest.sequence, createdAt: manifest.createdAt,
             recordCount: manifest.records, source: "installation", maxAgeSeconds: manifest.maxAgeSeconds)
-        return try apply(payload, reference: manifest.full, manifest: manifest, metadata: metadata)
+        return try installFile(payloadFile, reference: manifest.full, manifest: manifest, metadata: metadata)
     }
 
     // MARK: - Steps
@@ -230,59 +223,83 @@ public struct SnapshotSync: Service {
                 throw SnapshotSyncError(.downloadFailed, "\(error)")
             }
         }
-        let data: Data
-        do { data = try Data(contentsOf: file) } catch {
-            throw SnapshotSyncError(.downloadFailed, "cannot read \(file.lastPathComponent)")
-        }
-        guard data.count == reference.bytes else {
-            // Short: the body ended early. Keep the prefix and resume next time.
-            throw SnapshotSyncError(.downloadFailed, "payload has \(data.count) of \(reference.bytes) bytes")
-        }
-        guard reference.matches(data) else {
-            try? FileManager.default.removeItem(at: file)
-            throw SnapshotSyncError(.hashMismatch, "payload SHA-256 is not the manifest's")
-        }
-        let stored = try apply(data, reference: reference, manifest: manifest, metadata: metadata)
+        let stored = try installFile(file, reference: reference, manifest: manifest, metadata: metadata)
         try? FileManager.default.removeItem(at: file)
         removeStalePartials()
         return stored
     }
 
-    /// Parses a verified payload, checks its header against the manifest and installs it in one transaction.
-    private func apply(
-        _ data: Data, reference: PayloadReference, manifest: SnapshotManifest, metadata: SnapshotMetadata
+    /// Checks a payload file against its reference (size, then SHA-256, both streamed) and installs it, streaming:
+    /// a city-sized payload is read in 1 MiB chunks straight into one write transaction, never held in memory.
+    ///
+    /// - Throws: `.downloadFailed` when the file is short (the prefix is kept so the download resumes) or
+    ///   unreadable; `.hashMismatch` when the bytes are not the manifest's (the file is deleted); `.badPayload` when
+    ///   the verified bytes still do not parse or their header disagrees with the manifest; `.installFailed` for a
+    ///   store error. The installed snapshot is unchanged after any error.
+    private func installFile(
+        _ file: URL, reference: PayloadReference, manifest: SnapshotManifest, metadata: SnapshotMetadata
     ) throws(SnapshotSyncError) -> SnapshotMetadata {
-        let payload: SnapshotPayload
-        do { payload = try SnapshotPayload.decode(data) } catch {
-            throw SnapshotSyncError(.badPayload, "\(error)")
+        let size = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? -1
+        guard size == reference.bytes else {
+            // Short: the body ended early. Keep the prefix and resume next time.
+            throw SnapshotSyncError(.downloadFailed, "payload has \(max(size, 0)) of \(reference.bytes) bytes")
         }
-        let header = payload.header
-        let isDelta = reference.fromSequence != nil
-        guard header.epoch == manifest.epoch, header.sequence == manifest.sequence,
-            header.kind == (isDelta ? .delta : .full), header.fromSequence == (reference.fromSequence ?? 0)
-        else { throw SnapshotSyncError(.badPayload, "payload header does not match the manifest") }
+        guard let handle = try? FileHandle(forReadingFrom: file) else {
+            throw SnapshotSyncError(.downloadFailed, "cannot read \(file.lastPathComponent)")
+        }
+        defer { try? handle.close() }
+        var hash = SHA256()
         do {
-            if isDelta {
-                var upserts: [SnapshotEntry] = []
-                var deletions: [SubjectKey] = []
-                for entry in payload.entries {
-                    switch entry.change {
-                    case .upsert(let record): upserts.append(SnapshotEntry(subjectKey: entry.key, record: record))
-                    case .delete: deletions.append(entry.key)
+            while let chunk = try handle.read(upToCount: Self.chunkBytes), !chunk.isEmpty { hash.update(data: chunk) }
+        } catch {
+            throw SnapshotSyncError(.downloadFailed, "cannot read \(file.lastPathComponent): \(error)")
+        }
+        guard hash.finalize().map({ ($0 < 16 ? "0" : "") + String($0, radix: 16) }).joined() == reference.sha256
+        else {
+            try? FileManager.default.removeItem(at: file)
+            throw SnapshotSyncError(.hashMismatch, "payload SHA-256 is not the manifest's")
+        }
+        do { try handle.seek(toOffset: 0) } catch {
+            throw SnapshotSyncError(.downloadFailed, "cannot read \(file.lastPathComponent): \(error)")
+        }
+        let isDelta = reference.fromSequence != nil
+        let kind: SnapshotStore.InstallKind = isDelta ? .delta(fromSequence: reference.fromSequence!) : .full
+        do {
+            return try store.install(kind, metadata: metadata) { writer in
+                var reader = SnapshotPayloadReader()
+                var headerChecked = false
+                while let chunk = try handle.read(upToCount: Self.chunkBytes), !chunk.isEmpty {
+                    reader.feed(chunk)
+                    while let entry = try reader.nextEntry() {
+                        if !headerChecked {
+                            try Self.check(reader.header!, isDelta: isDelta, reference: reference, manifest: manifest)
+                            headerChecked = true
+                        }
+                        try writer.apply(entry)
                     }
                 }
-                return try store.apply(
-                    SnapshotDelta(
-                        fromSequence: header.fromSequence, metadata: metadata, upserts: upserts, deletions: deletions))
+                try reader.finish()
+                if !headerChecked {
+                    try Self.check(reader.header!, isDelta: isDelta, reference: reference, manifest: manifest)
+                }
             }
-            let entries = payload.entries.lazy.compactMap { entry -> SnapshotEntry? in
-                guard case .upsert(let record) = entry.change else { return nil }
-                return SnapshotEntry(subjectKey: entry.key, record: record)
-            }
-            return try store.replaceAll(records: entries, metadata: metadata)
+        } catch let error as SnapshotFormatError {
+            throw SnapshotSyncError(.badPayload, "\(error)")
+        } catch let error as SnapshotSyncError {
+            throw error
         } catch {
             throw SnapshotSyncError(.installFailed, "\(error)")
         }
+    }
+
+    private static let chunkBytes = 1 << 20
+
+    private static func check(
+        _ header: SnapshotPayloadHeader, isDelta: Bool, reference: PayloadReference, manifest: SnapshotManifest
+    ) throws(SnapshotSyncError) {
+        guard header.epoch == manifest.epoch, header.sequence == manifest.sequence,
+            header.kind == (isDelta ? .delta : .full), header.fromSequence == (reference.fromSequence ?? 0)
+        else { throw SnapshotSyncError(.badPayload, "payload header does not match the manifest") }
     }
 
     private func removeStalePartials() {

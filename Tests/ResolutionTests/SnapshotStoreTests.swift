@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import KioskCore
 import Testing
 
@@ -142,5 +143,105 @@ import Testing
         }
         #expect(observed.count > 2)
         #expect(observed == observed.sorted(), "sequences never go backwards")
+    }
+
+    /// A kiosk upgraded from the column schema (migrations v1+v2) keeps its snapshot: the rows are repacked by
+    /// migration v3, custom pop-up text included, and the old table is gone.
+    @Test func migratesAColumnSchemaSnapshotToPackedRows() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.path("snapshot.sqlite")
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try queue.write { db in
+                try db.execute(
+                    sql: """
+                        CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
+                        INSERT INTO grdb_migrations VALUES ('v1-snapshot'), ('v2-snapshot-max-age');
+                        CREATE TABLE snapshot_meta (
+                            id INTEGER PRIMARY KEY NOT NULL CHECK (id = 1), epoch INTEGER NOT NULL,
+                            epoch_key BLOB NOT NULL, sequence INTEGER NOT NULL, created_at INTEGER NOT NULL,
+                            record_count INTEGER NOT NULL, source TEXT NOT NULL, max_age_seconds INTEGER);
+                        CREATE TABLE subject_status (
+                            subject_key BLOB PRIMARY KEY NOT NULL, status INTEGER NOT NULL, popup_code INTEGER,
+                            popup_zh TEXT, popup_en TEXT, nat_sampled_at INTEGER, nat_result INTEGER,
+                            vaccine_doses INTEGER, vaccine_last_dose INTEGER, commuter_until INTEGER,
+                            updated_at INTEGER NOT NULL) WITHOUT ROWID;
+                        """)
+                try db.execute(
+                    sql: "INSERT INTO snapshot_meta VALUES (1, 7, ?, 4, 1795939200, 2, 'old', 3600)",
+                    arguments: [Data(Demo.epochKey.bytes)])
+                // key 1: home observation, pop-up 4 with its own text, NAT negative, 3 doses, commuter mark.
+                try db.execute(
+                    sql: "INSERT INTO subject_status VALUES (?, 1, 4, '请联系社区', 'Call your community', 1795932000, 0, 3, 20260301, 20261231, 1795939200)",
+                    arguments: [Data(key(1).bytes)])
+                try db.execute(
+                    sql: "INSERT INTO subject_status VALUES (?, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 1795939200)",
+                    arguments: [Data(key(2).bytes)])
+            }
+        }
+        let store = try SnapshotStore(path: path)
+        let metadata = try #require(try store.metadata())
+        #expect(metadata.sequence == 4 && metadata.recordCount == 2 && metadata.maxAgeSeconds == 3600)
+        let first = try #require(try store.status(for: [key(1)])).1
+        #expect(first.status == .homeObservation)
+        #expect(first.popup == Popup(code: 4, guidance: Guidance(zh: "请联系社区", en: "Call your community")))
+        #expect(first.nucleicAcidTest == NucleicAcidTest(sampledAt: Date(timeIntervalSince1970: 1_795_932_000), result: .negative))
+        #expect(first.vaccination == Vaccination(doses: 3, lastDose: CalendarDate(year: 2026, month: 3, day: 1)))
+        #expect(first.commuter == CommuterMark(validUntil: CalendarDate(year: 2026, month: 12, day: 31)!))
+        #expect(try store.status(for: [key(2)])?.1 == Demo.record(.normal))
+        let tables = try DatabaseQueue(path: path).read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        }
+        #expect(!tables.contains("subject_status"))
+        #expect(tables.contains("snapshot_entry"))
+    }
+
+    /// A delta that replaces a record with a custom pop-up text by one with the standard text (or deletes it)
+    /// removes the custom text too: the text never outlives its record.
+    @Test func deltaClearsCustomPopupTextWithItsRecord() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try SnapshotStore(path: dir.path("snapshot.sqlite"))
+        let custom = StatusRecord(
+            status: .normal, popup: Popup(code: 2, guidance: Guidance(zh: "特别说明", en: "Special")),
+            updatedAt: Demo.createdAt)
+        try store.replaceAll(
+            records: [SnapshotEntry(subjectKey: key(1), record: custom), SnapshotEntry(subjectKey: key(2), record: custom)],
+            metadata: Demo.metadata(sequence: 1))
+        #expect(try store.status(for: [key(1)])?.1.popup?.guidance.zh == "特别说明")
+        let standard = StatusRecord(status: .normal, popup: Popup(code: 2), updatedAt: Demo.createdAt)
+        let stored = try store.apply(
+            SnapshotDelta(
+                fromSequence: 1, metadata: Demo.metadata(sequence: 2),
+                upserts: [SnapshotEntry(subjectKey: key(1), record: standard)], deletions: [key(2)]))
+        #expect(stored.recordCount == 1)
+        #expect(try store.status(for: [key(1)])?.1.popup == Popup(code: 2))
+        #expect(try store.status(for: [key(2)]) == nil)
+        // Re-adding key 2 without custom text must not resurrect the old text.
+        try store.apply(
+            SnapshotDelta(
+                fromSequence: 2, metadata: Demo.metadata(sequence: 3),
+                upserts: [SnapshotEntry(subjectKey: key(2), record: standard)], deletions: []))
+        #expect(try store.status(for: [key(2)])?.1.popup == Popup(code: 2))
+    }
+
+    /// An error thrown while a streamed install is half written rolls the whole install back.
+    @Test func anErrorMidInstallLeavesTheOldSnapshot() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try SnapshotStore(path: dir.path("snapshot.sqlite"))
+        try store.replaceAll(records: [SnapshotEntry(subjectKey: key(1), record: Demo.record(.normal))], metadata: Demo.metadata(sequence: 1))
+        struct Interrupted: Error {}
+        #expect(throws: Interrupted.self) {
+            try store.install(.full, metadata: Demo.metadata(sequence: 2)) { writer in
+                for n in 10..<1010 { try writer.upsert(SnapshotEntry(subjectKey: key(n), record: Demo.record(.homeObservation))) }
+                throw Interrupted()
+            }
+        }
+        #expect(try store.metadata()?.sequence == 1)
+        #expect(try store.metadata()?.recordCount == 1)
+        #expect(try store.status(for: [key(1)])?.1.status == .normal)
+        #expect(try store.status(for: [key(10)]) == nil)
     }
 }
