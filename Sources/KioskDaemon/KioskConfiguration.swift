@@ -143,7 +143,8 @@ public struct CentralSettings: Sendable {
 public struct ScannerSettings: Sendable {
     /// Find scanners through udev at start and on hotplug.
     public var discover: Bool
-    /// Device paths to open in any case (e.g. `/dev/input/kiosk-scanner`, the udev symlink).
+    /// Devices to open in any case (e.g. `/dev/input/kiosk-scanner`, the udev symlink): a path whose kind is guessed
+    /// from its name, or `KIND:PATH` (`evdev:`, `hidpos:`, `serial:`).
     public var devices: [String]
     /// The keyboard country a keyboard-wedge scanner types in.
     public var keyboardLayout: KeyboardLayout
@@ -163,7 +164,7 @@ public struct ScannerSettings: Sendable {
     var managerConfiguration: ScannerManagerConfiguration {
         var configuration = ScannerManagerConfiguration()
         configuration.discover = discover
-        configuration.devices = devices.map { ScannerDevice(path: $0) }
+        configuration.devices = devices.map { ScannerDevice(specification: $0) }
         configuration.evdev.layout = keyboardLayout
         configuration.classifier = PayloadClassifier(printedCodePatterns: printedCodePatterns)
         return configuration

@@ -15,10 +15,14 @@ extension Resolver: StatusResolving {
 
 extension VisitLog: VisitRecording {
     /// Appends the visit durably (the log's synchronous commit) before the caller shows the result.
-    public func recordVisit(venueID: String, at: Date, subject: VisitSubject?, resolution: Resolution) async throws {
-        try append(
-            Visit(
-                venue: venueID, at: at, subjectKey: subject?.key, epoch: subject?.epoch,
-                result: resolution.resultCode, provenance: resolution.provenanceCode))
+    @discardableResult
+    public func recordVisit(venueID: String, at: Date, subject: VisitSubject?, resolution: Resolution) async throws
+        -> UUID
+    {
+        let visit = Visit(
+            venue: venueID, at: at, subjectKey: subject?.key, epoch: subject?.epoch,
+            result: resolution.resultCode, provenance: resolution.provenanceCode)
+        try append(visit)
+        return visit.id
     }
 }

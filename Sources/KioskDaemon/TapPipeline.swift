@@ -163,8 +163,9 @@ public actor TapPipeline {
             let now = Date()
             let (resolution, subject) = await resolver.resolve(usable, now: now)
             do {
-                try await visits.recordVisit(
+                let id = try await visits.recordVisit(
                     venueID: configuration.venueID, at: now, subject: subject, resolution: resolution)
+                log[metadataKey: "kiosk.visit"] = "\(id.uuidString.lowercased())"
             } catch {
                 // The result is still shown (the person must not be stuck at the gate); the technician sees this.
                 log.error("visit not recorded", metadata: ["kiosk.error": "\(error)"])

@@ -52,5 +52,7 @@ public protocol StatusResolving: Sendable {
 
 /// Appends a visit durably before its result is shown (到访人信息登记簿).
 public protocol VisitRecording: Sendable {
-    func recordVisit(venueID: String, at: Date, subject: VisitSubject?, resolution: Resolution) async throws
+    /// Appends one visit; returns its id (a random UUID, the upload's idempotency key; never personal data).
+    @discardableResult
+    func recordVisit(venueID: String, at: Date, subject: VisitSubject?, resolution: Resolution) async throws -> UUID
 }

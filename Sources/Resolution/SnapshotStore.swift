@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import GRDB
 public import KioskCore
 
@@ -165,6 +165,47 @@ public struct SnapshotStore: Sendable {
         try install(.delta(fromSequence: delta.fromSequence), metadata: delta.metadata) { writer in
             for key in delta.deletions { try writer.delete(key) }
             for entry in delta.upserts { try writer.upsert(entry) }
+        }
+    }
+
+    /// Installs a payload file (format: ``SnapshotPayload``) streamed in 1 MiB chunks into one transaction: a full
+    /// payload replaces the snapshot, a delta applies to the installed one (its header's `fromSequence`). The file
+    /// is never read whole into memory.
+    ///
+    /// - Parameters:
+    ///   - payloadFile: a payload already checked against its signed manifest (size and SHA-256).
+    ///   - metadata: the snapshot after the install (see ``install(_:metadata:changes:)``).
+    ///   - checkHeader: called once with the parsed header before any entry is written; throw to refuse.
+    /// - Throws: ``SnapshotFormatError`` for malformed bytes (truncated, unsorted, bad record…), whatever
+    ///   `checkHeader` throws, ``SnapshotStoreError`` for a delta on the wrong base, I/O and SQLite errors. The
+    ///   installed snapshot is unchanged after any error.
+    @discardableResult
+    public func install(
+        payloadFile: URL, metadata: SnapshotMetadata, checkHeader: (SnapshotPayloadHeader) throws -> Void = { _ in }
+    ) throws -> SnapshotMetadata {
+        let handle = try FileHandle(forReadingFrom: payloadFile)
+        defer { try? handle.close() }
+        // The header decides full or delta, so read it before opening the transaction (the entries parsed on the
+        // way are read again inside it).
+        var probe = SnapshotPayloadReader()
+        while probe.header == nil, let chunk = try handle.read(upToCount: 4096), !chunk.isEmpty {
+            probe.feed(chunk)
+            _ = try probe.nextEntry()
+        }
+        guard let header = probe.header else {
+            try probe.finish()  // throws .truncated
+            throw SnapshotFormatError(.truncated, "input ended inside the header")
+        }
+        try checkHeader(header)
+        try handle.seek(toOffset: 0)
+        let kind: InstallKind = header.kind == .delta ? .delta(fromSequence: header.fromSequence) : .full
+        return try install(kind, metadata: metadata) { writer in
+            var reader = SnapshotPayloadReader()
+            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+                reader.feed(chunk)
+                while let entry = try reader.nextEntry() { try writer.apply(entry) }
+            }
+            try reader.finish()
         }
     }
 

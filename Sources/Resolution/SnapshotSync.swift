@@ -248,40 +248,24 @@ public struct SnapshotSync: Service {
             throw SnapshotSyncError(.downloadFailed, "cannot read \(file.lastPathComponent)")
         }
         defer { try? handle.close() }
-        var hash = SHA256()
+        var hasher = PayloadHasher()
         do {
-            while let chunk = try handle.read(upToCount: Self.chunkBytes), !chunk.isEmpty { hash.update(data: chunk) }
+            while let chunk = try handle.read(upToCount: Self.chunkBytes), !chunk.isEmpty { hasher.update(chunk) }
         } catch {
             throw SnapshotSyncError(.downloadFailed, "cannot read \(file.lastPathComponent): \(error)")
         }
-        guard hash.finalize().map({ ($0 < 16 ? "0" : "") + String($0, radix: 16) }).joined() == reference.sha256
-        else {
+        guard hasher.hex() == reference.sha256 else {
             try? FileManager.default.removeItem(at: file)
             throw SnapshotSyncError(.hashMismatch, "payload SHA-256 is not the manifest's")
         }
-        do { try handle.seek(toOffset: 0) } catch {
-            throw SnapshotSyncError(.downloadFailed, "cannot read \(file.lastPathComponent): \(error)")
-        }
         let isDelta = reference.fromSequence != nil
-        let kind: SnapshotStore.InstallKind = isDelta ? .delta(fromSequence: reference.fromSequence!) : .full
+        logger.info("installing snapshot payload", metadata: [
+            "kiosk.snapshot.sequence": "\(manifest.sequence)", "kiosk.snapshot.delta": "\(isDelta)",
+            "kiosk.snapshot.bytes": "\(reference.bytes)",
+        ])
         do {
-            return try store.install(kind, metadata: metadata) { writer in
-                var reader = SnapshotPayloadReader()
-                var headerChecked = false
-                while let chunk = try handle.read(upToCount: Self.chunkBytes), !chunk.isEmpty {
-                    reader.feed(chunk)
-                    while let entry = try reader.nextEntry() {
-                        if !headerChecked {
-                            try Self.check(reader.header!, isDelta: isDelta, reference: reference, manifest: manifest)
-                            headerChecked = true
-                        }
-                        try writer.apply(entry)
-                    }
-                }
-                try reader.finish()
-                if !headerChecked {
-                    try Self.check(reader.header!, isDelta: isDelta, reference: reference, manifest: manifest)
-                }
+            return try store.install(payloadFile: file, metadata: metadata) { header throws(SnapshotSyncError) in
+                try Self.check(header, isDelta: isDelta, reference: reference, manifest: manifest)
             }
         } catch let error as SnapshotFormatError {
             throw SnapshotSyncError(.badPayload, "\(error)")

@@ -41,6 +41,12 @@ struct KioskdCommand: AsyncParsableCommand {
     var timeZone = "Asia/Shanghai"
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "notice"
+    @Option(
+        name: .customLong("scanner"),
+        help: "Barcode scanner to open in any case (repeatable): a device path, or KIND:PATH with KIND evdev, hidpos or serial.")
+    var scanners: [String] = []
+    @Flag(name: .customLong("no-scanner-discovery"), help: "Do not look for barcode scanners through udev.")
+    var noScannerDiscovery = false
     @Option(name: .customLong("central-url"), help: "Central service base URL (e.g. https://central.example.org); omit for snapshot-only.")
     var centralURL: String?
     @Option(name: .customLong("token-file"), help: "File holding this kiosk's bearer token for the central service.")
@@ -86,6 +92,7 @@ struct KioskdCommand: AsyncParsableCommand {
             maximumSnapshotAgeSeconds: maximumSnapshotAgeHours * 3600,
             ignoredReaderNames: ignoredReaders.isEmpty ? KioskConfiguration().ignoredReaderNames : ignoredReaders,
             samDevicePath: samDevice, samBaudRate: samBaud,
+            scanners: ScannerSettings(discover: !noScannerDiscovery, devices: scanners),
             renderer: KioskConfiguration.RendererKind(rawValue: renderer)!,
             timeZone: TimeZone(identifier: timeZone)!,
             central: centralURL.map {

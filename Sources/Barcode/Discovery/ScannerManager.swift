@@ -28,6 +28,18 @@ public struct ScannerDevice: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// A configured device: `KIND:PATH` with `KIND` a ``ScanEvent/Kind`` raw value (`serial:/dev/pts/3` for a
+    /// device whose name does not tell), or a bare path whose kind is guessed (``init(path:)``).
+    public init(specification: String) {
+        if let colon = specification.firstIndex(of: ":"), specification[..<colon].allSatisfy(\.isLetter),
+            let kind = ScanEvent.Kind(rawValue: String(specification[..<colon]))
+        {
+            self.init(path: String(specification[specification.index(after: colon)...]), kind: kind)
+        } else {
+            self.init(path: specification)
+        }
+    }
+
     public var description: String { "\(kind.rawValue) \(path)" }
 }
 

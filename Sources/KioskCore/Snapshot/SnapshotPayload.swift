@@ -1,6 +1,21 @@
 public import Foundation
 import Crypto
 
+/// The SHA-256 of a payload fed in chunks, so a city-sized file is checked without being read whole.
+public struct PayloadHasher: Sendable {
+    private var sha = SHA256()
+
+    public init() {}
+
+    /// Adds the next bytes.
+    public mutating func update(_ bytes: some DataProtocol) { sha.update(data: bytes) }
+
+    /// Lower-case hex of the digest (64 characters), the form manifests name payloads by.
+    public func hex() -> String {
+        sha.finalize().map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    }
+}
+
 /// A full or delta snapshot payload, decoded (DESIGN.md §5). Payloads are content-addressed by their SHA-256, which
 /// the signed ``SnapshotManifest`` names; so the bytes are authenticated before they are parsed, yet the parser still
 /// treats them as untrusted input (every malformed input is a ``SnapshotFormatError``, never a crash).
@@ -71,7 +86,9 @@ public struct SnapshotPayload: Sendable, Hashable {
 
     /// Lower-case hex SHA-256, the payload's content address.
     public static func sha256Hex(of bytes: some DataProtocol) -> String {
-        SHA256.hash(data: bytes).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        var hasher = PayloadHasher()
+        hasher.update(bytes)
+        return hasher.hex()
     }
 
     static let magic: [UInt8] = Array("CKSNAP01".utf8)
