@@ -107,6 +107,10 @@ public final class CentralClient: Service, Sendable {
     /// The centre's clock as of the last response that had a `Date` header.
     public var lastClockSample: ServerClockSample? { clock.withLock { $0 } }
 
+    /// Requested when a lookup is answered 409 (the key epoch rotated); ``SnapshotSync`` waits on it between its
+    /// scheduled syncs, so the new manifest (and epoch key) is fetched at once.
+    public let syncRequests = SyncTrigger()
+
     // MARK: - Lookup
 
     /// Asks the centre for the statuses of up to 4 subject keys of one epoch, within the lookup deadline.
@@ -121,9 +125,15 @@ public final class CentralClient: Service, Sendable {
         let operation = "POST /v1/status/lookup"
         precondition((1...4).contains(keys.count), "a lookup carries 1 to 4 subject keys")
         let body = try encode(CentralWire.LookupRequest(epoch: epoch, subjects: keys.map { .init(key: $0) }), operation)
-        let data = try await send(
-            "/v1/status/lookup", method: .POST, body: body, deadline: configuration.lookupDeadline,
-            operation: operation)
+        let data: Data
+        do {
+            data = try await send(
+                "/v1/status/lookup", method: .POST, body: body, deadline: configuration.lookupDeadline,
+                operation: operation)
+        } catch {
+            if error.code == .epochMismatch { syncRequests.request() }
+            throw error
+        }
         let response: CentralWire.LookupResponse = try decode(data, operation)
         guard response.epoch == epoch else {
             throw CentralClientError(.malformedAnswer, operation: operation, detail: "answer for another epoch")

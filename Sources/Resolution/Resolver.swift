@@ -181,9 +181,15 @@ public struct Resolver: Sendable {
     /// The skew of the last server sample when it is above the policy's limit (logged), else `nil`.
     private func checkSkew(_ central: CentralClient) -> TimeInterval? {
         guard let sample = central.lastClockSample, sample.exceeds(policy.maximumServerSkew) else { return nil }
-        logger.info(
-            "local clock differs from the centre's",
-            metadata: ["kiosk.clock.skew_s": "\(Int(sample.skew))", "kiosk.clock.server": "\(sample.serverDate)"])
+        // A technician must act (fix NTP or the RTC): a warning, once per quarter hour, not on every tap.
+        if backoff.shouldWarnAboutClock(every: 900) {
+            logger.warning(
+                "the kiosk clock differs from the central service's by more than the allowed skew: check NTP and the RTC battery",
+                metadata: [
+                    "kiosk.clock.skew_s": "\(Int(sample.skew))", "kiosk.clock.server": "\(sample.serverDate)",
+                    "kiosk.clock.allowed_s": "\(policy.maximumServerSkew.components.seconds)",
+                ])
+        }
         return sample.skew
     }
 
@@ -255,4 +261,16 @@ final class OnlineBackoff: Sendable {
 
     func failed() { lastFailure.withLock { $0 = .now } }
     func succeeded() { lastFailure.withLock { $0 = nil } }
+
+    private let lastClockWarning = Mutex<ContinuousClock.Instant?>(nil)
+
+    /// Whether a clock warning is due: the first time, then at most once per `seconds`.
+    func shouldWarnAboutClock(every seconds: Int64) -> Bool {
+        lastClockWarning.withLock { last in
+            let now = ContinuousClock.now
+            if let last, now < last + .seconds(seconds) { return false }
+            last = now
+            return true
+        }
+    }
 }

@@ -94,7 +94,8 @@ public struct SnapshotSync: Service {
         self.logger = logger
     }
 
-    /// Syncs at start and then on the interval, until graceful shutdown. Failures are logged, never thrown.
+    /// Syncs at start, then on the interval or at once when the client saw a 409 (key epoch rotated), until graceful
+    /// shutdown. Failures are logged, never thrown.
     public func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
@@ -114,7 +115,9 @@ public struct SnapshotSync: Service {
             }
             do {
                 let interval = configuration.interval
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+                let requests = client.syncRequests
+                let requested = try await cancelWhenGracefulShutdown { try await requests.wait(upTo: interval) }
+                if requested { logger.info("the centre changed key epoch; syncing the snapshot now") }
             } catch {
                 return
             }
