@@ -355,4 +355,56 @@ import Testing
         print("MEASURE full install of \(n) records: \(fullTime); delta of \(n) changes (75% upserts, 25% deletes): \(elapsed)")
         #expect(try store.metadata()?.sequence == 2)
     }
+
+    /// A lookup answered 409 (the centre rotated the key epoch) makes the running sync fetch the new manifest at
+    /// once, not at its next scheduled time (the interval here is the default 5 minutes).
+    @Test func anEpochMismatchOnALookupSyncsAtOnce() async throws {
+        let publisher = TestPublisher()
+        let epochKey = self.epochKey, created = self.created
+        try await withSync(publisher: publisher) { central, h in
+            let full = try TestPublisher.payload(
+                kind: .full, epoch: 7, sequence: 20, createdAt: created, entries: Self.upserts(0..<10, .normal))
+            try publisher.publish(on: central, epochKey: epochKey, sequence: 20, createdAt: created, full: full, records: 10)
+            let service = Task { try await h.sync.run() }
+            defer { service.cancel() }
+            try await Self.eventually { try h.store.metadata()?.sequence == 20 }
+            #expect(h.sync.configuration.interval >= .seconds(60))
+
+            let rotated = EpochKey(epoch: 8, bytes: Array(repeating: 0x08, count: 32))
+            let next = try TestPublisher.payload(
+                kind: .full, epoch: 8, sequence: 21, createdAt: created.addingTimeInterval(60),
+                entries: Self.upserts(0..<10, .homeObservation, epochKey: rotated))
+            try publisher.publish(
+                on: central, epochKey: rotated, sequence: 21, createdAt: created.addingTimeInterval(60), full: next,
+                records: 10)
+            central.update { $0.lookupMode = .status(409) }
+            await #expect(throws: CentralClientError(.epochMismatch, operation: "")) {
+                _ = try await h.client.lookup(keys: [Self.key(1)], epoch: 7)
+            }
+            try await Self.eventually { try h.store.metadata()?.epochKey == rotated }
+            #expect(try h.store.status(for: [Self.key(1, epochKey: rotated)])?.1.status == .homeObservation)
+        }
+    }
+
+    @Test func syncTriggerRemembersARequestAndTimesOut() async throws {
+        let trigger = SyncTrigger()
+        #expect(try await trigger.wait(upTo: .milliseconds(20)) == false)
+        trigger.request()
+        #expect(try await trigger.wait(upTo: .seconds(30)) == true)
+        #expect(try await trigger.wait(upTo: .milliseconds(20)) == false)
+        let waiting = Task { try await trigger.wait(upTo: .seconds(30)) }
+        try await Task.sleep(for: .milliseconds(50))
+        trigger.request()
+        #expect(try await waiting.value == true)
+    }
+
+    /// Polls `condition` every 20 ms until it holds; fails after 10 s (a hang, not a speed limit).
+    static func eventually(_ condition: () throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            if try condition() { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("condition not met within 10 s")
+    }
 }
