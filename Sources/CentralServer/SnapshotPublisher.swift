@@ -52,7 +52,12 @@ public actor SnapshotPublisher {
             return (state, full, delta, built)
         }
         if !newRows.isEmpty {
-            try await store.pool.write { db in
+            let stale = try await store.pool.write { db -> [String] in
+                // Payloads of sequences older than the previous one are no longer named by any manifest: drop them
+                // (the previous sequence's stay, for kiosks still downloading them).
+                let stale = try String.fetchAll(
+                    db, sql: "SELECT sha256 FROM payload WHERE sequence < ?", arguments: [state.sequence - 1])
+                try db.execute(sql: "DELETE FROM payload WHERE sequence < ?", arguments: [state.sequence - 1])
                 for row in newRows {
                     try db.execute(
                         sql: """
@@ -64,6 +69,10 @@ public actor SnapshotPublisher {
                             row.fromSequence, row.bytes, row.records,
                         ])
                 }
+                return stale
+            }
+            for sha256 in stale where !newRows.contains(where: { $0.sha256 == sha256 }) {
+                try? FileManager.default.removeItem(at: directory.appendingPathComponent(sha256))
             }
         }
         let manifest = SnapshotManifest(

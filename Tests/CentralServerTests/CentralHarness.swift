@@ -41,6 +41,8 @@ final class CentralHarness: Sendable {
     deinit { try? FileManager.default.removeItem(at: directory) }
 
     var now: Date { clock.now }
+    /// Where the centre writes its payload files.
+    var payloadDirectory: String { configuration.payloadDirectory }
     func advance(seconds: TimeInterval) { clock.value.withLock { $0 += seconds } }
 
     func app() throws -> some ApplicationProtocol {

@@ -194,6 +194,32 @@ struct CentralRouteTests {
         }
     }
 
+    /// Payload files of sequences no manifest names any more are deleted (the previous sequence's stay, for kiosks
+    /// still downloading them), so the centre's disk does not grow with every import.
+    @Test func payloadsOfOldSequencesAreDeleted() async throws {
+        let harness = try CentralHarness()
+        try harness.importPeople([.zhang])
+        try await harness.app().test(.router) { client in
+            let first = try await Self.manifest(client, since: nil)
+            var li = TestPerson.li
+            harness.advance(seconds: 60)
+            try harness.importPeople([.zhang, li])
+            let second = try await Self.manifest(client, since: 1)
+            li.status = li.status == "normal" ? "centralizedObservation" : "normal"
+            harness.advance(seconds: 60)
+            #expect(try harness.importPeople([.zhang, li]).changed)
+            let third = try await Self.manifest(client, since: 2)
+            #expect(third.sequence == 3)
+            let files = Set(try FileManager.default.contentsOfDirectory(atPath: harness.payloadDirectory))
+            #expect(!files.contains(first.full.sha256), "sequence 1's full payload is gone")
+            #expect(files.contains(second.full.sha256) && files.contains(third.full.sha256))
+            #expect(files.contains(try #require(third.delta).sha256))
+            let gone = try await client.execute(
+                uri: "/v1/snapshots/payloads/\(first.full.sha256)", method: .get, headers: CentralHarness.headers)
+            #expect(gone.status == .notFound)
+        }
+    }
+
     @Test func onlyAFullPayloadWhenSinceIsTooOldUnknownCurrentOrOfAnOldEpoch() async throws {
         let harness = try CentralHarness(retentionSeconds: 86400)
         try harness.importPeople([.zhang])
