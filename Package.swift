@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "VirtualCard", targets: ["VirtualCard"]),
     ],
     dependencies: [
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
@@ -49,7 +50,9 @@ let package = Package(
         .target(name: "CLinuxShims"),
         .target(
             name: "KioskCore",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "CSV", package: "CSV.swift"),
+            ],
             swiftSettings: upcomingFeatures
         ),
         .target(
@@ -111,6 +114,7 @@ let package = Package(
         .executableTarget(
             name: "kiosk-central",
             dependencies: [
+                "KioskCore",
                 "CentralServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),

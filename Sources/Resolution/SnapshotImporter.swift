@@ -65,12 +65,7 @@ public enum SnapshotImporter {
     public static func importPeople(
         file: URL, into store: SnapshotStore, now: Date = Date(), timeZone: TimeZone = .current
     ) throws -> Summary {
-        let data: Data
-        do {
-            data = try Data(contentsOf: file)
-        } catch {
-            throw PeopleFileError(problems: [.init(row: nil, field: "file", reason: "cannot read \(file.path)")])
-        }
+        let data = try PeopleFile.contents(of: file)  // JSON, or CSV converted
         let installedSequence = try store.metadata()?.sequence
         let prepared = try prepare(data, installedSequence: installedSequence, now: now, timeZone: timeZone)
         let metadata = try store.replaceAll(records: prepared.entries, metadata: prepared.metadata)

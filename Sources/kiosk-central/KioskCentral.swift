@@ -2,6 +2,7 @@ import ArgumentParser
 import CentralServer
 import Foundation
 import Hummingbird
+import KioskCore
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -63,14 +64,14 @@ extension KioskCentral {
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Import a JSON people file: hash every identity, store only subject keys and statuses.")
+            abstract: "Import a people file (JSON, or CSV by its .csv extension): hash every identity, store only subject keys and statuses.")
 
-        @Argument(help: "The people file (format: SnapshotImporter in Resolution).") var people: String
+        @Argument(help: "The people file: JSON (format: SnapshotImporter in Resolution) or .csv (columns: PeopleFile.csvColumns, docs/people-file.md).") var people: String
         @OptionGroup var database: DatabaseOption
 
         func run() throws {
             let store = try CentralStore(path: database.database)
-            let data = try Data(contentsOf: URL(fileURLWithPath: people))
+            let data = try PeopleFile.contents(of: URL(fileURLWithPath: people))
             let summary = try store.importPeople(data: data, now: Date())
             print(
                 summary.changed

@@ -36,7 +36,7 @@ extension KioskCtl.Snapshot {
             abstract: "Build a snapshot from a people file (ID numbers / card numbers → statuses).",
             discussion: "Only subject keys (keyed hashes) are stored; the numbers and names in the file are not.")
 
-        @Argument(help: "The people file (JSON).")
+        @Argument(help: "The people file: JSON, or CSV (by its .csv extension).")
         var file: String
         @Option(help: "Snapshot database to create or replace.")
         var snapshot = "/var/lib/kiosk/snapshot.sqlite"

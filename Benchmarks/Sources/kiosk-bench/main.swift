@@ -8,12 +8,8 @@ import Foundation
 
 let usage = "usage: kiosk-bench snapshot [--subjects 1000000,5000000] [--delta 1000000] [--lookups 100000] [--dir DIR] [--json FILE]"
 
-var arguments = Array(CommandLine.arguments.dropFirst())
-guard let command = arguments.first else {
-    print(usage)
-    exit(64)
-}
-arguments.removeFirst()
+let command = CommandLine.arguments.dropFirst().first ?? ""
+let arguments = Array(CommandLine.arguments.dropFirst(2))
 
 func option(_ name: String) -> String? {
     guard let i = arguments.firstIndex(of: name), i + 1 < arguments.count else { return nil }
