@@ -33,6 +33,8 @@ public struct SnapshotStore: Sendable {
     public static let storedKeyBytes = 12
 
     private let dbPool: DatabasePool
+    /// Page cache of the connection that installs a snapshot, in KiB, while it installs (128 MiB).
+    static let installCacheKiB = 131_072
 
     /// The database file.
     public var path: String { dbPool.path }
@@ -121,6 +123,10 @@ public struct SnapshotStore: Sendable {
         _ kind: InstallKind, metadata: SnapshotMetadata, changes: (inout SnapshotWriter) throws -> Void
     ) throws -> SnapshotMetadata {
         try dbPool.write { db in
+            // A big install rewrites interior pages over and over: with SQLite's default 2 MiB page cache they spill
+            // to the WAL again and again (5 M rows took minutes). A larger cache for the install only.
+            try db.execute(sql: "PRAGMA cache_size = -\(Self.installCacheKiB)")
+            defer { try? db.execute(sql: "PRAGMA cache_size = -2000") }
             let baseCount: Int
             switch kind {
             case .full:
