@@ -17,9 +17,14 @@ demo: deps
 	$(SWIFT) build --product kioskd --product kioskctl --product kiosk-vcard --product kiosk-central
 	scripts/demo.sh
 
-# Tap to frame through the real pcscd + vpcd, over the demo cards (issue 7 adds the Benchmarks/ package).
+# Benchmarks: Benchmarks/ is its own package (release build), so `make test` never builds it. Figures are printed
+# as a table and written as JSON under .build/bench/.
 BENCH_TAPS ?= 60
+BENCH_SUBJECTS ?= 1000000,5000000
 bench: deps
+	cd Benchmarks && $(SWIFT) build -c release --product kiosk-bench
+	mkdir -p .build/bench
+	Benchmarks/.build/release/kiosk-bench snapshot --subjects $(BENCH_SUBJECTS) --delta 1000000 --json .build/bench/snapshot.json
 	KIOSK_TAP_BENCH_TAPS=$(BENCH_TAPS) $(SWIFT) test --filter tapToFrameLatency
 
 clean:
