@@ -2,6 +2,8 @@ import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdTLS
+import NIOSSL
 import KioskCore
 import Logging
 import NIOCore
@@ -188,10 +190,14 @@ final class FakeCentral: Sendable {
 
     /// Runs the server for the duration of `body` (ServiceGroup in a task group, awaiting the bound port, graceful
     /// shutdown after), like Hummingbird's live test framework.
-    func run<T: Sendable>(_ body: @Sendable (_ baseURL: String) async throws -> T) async throws -> T {
+    /// With `tls`, the server speaks HTTPS and `baseURL` is `https://127.0.0.1:PORT`.
+    func run<T: Sendable>(
+        tls: TLSConfiguration? = nil, _ body: @Sendable (_ baseURL: String) async throws -> T
+    ) async throws -> T {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = Application(
             router: makeRouter(),
+            server: try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
             configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
             logger: Self.quiet)
@@ -201,7 +207,7 @@ final class FakeCentral: Sendable {
             var iterator = ports.makeAsyncIterator()
             let port = await iterator.next() ?? 0
             do {
-                let result = try await body("http://127.0.0.1:\(port)")
+                let result = try await body("\(tls == nil ? "http" : "https")://127.0.0.1:\(port)")
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()
                 return result
