@@ -7,19 +7,20 @@ public import KioskCore
 /// migrations run in `init`, intent-named methods, and constraints in the schema.
 ///
 /// ## Sized for a city
-/// Beijing has about 22 M people, each with one or more subject keys. One row per key, in a `WITHOUT ROWID` table
-/// `snapshot_entry(key BLOB(12), rec BLOB(16))`:
-/// - `key` is the first 12 bytes of the 16-byte ``SubjectKey``. 96 bits keep keys apart: among 22 M keys the
-///   chance that any two share a prefix is about 3 × 10⁻¹⁵ (the install then fails with a duplicate-key error
-///   instead of mixing two people), and the chance that an unknown card's key matches a stored prefix is about
-///   3 × 10⁻²² per lookup.
-/// - `rec` is the record as ``PackedStatus`` (16 bytes, the payload's own encoding, so installing copies bytes).
-/// - A pop-up whose guidance differs from the standard text of its code keeps that text in `snapshot_popup_text`
-///   (rare; empty in most snapshots).
+/// Beijing has about 22 M people, each with one or more subject keys. One row per key, stored by the first 12 bytes
+/// of its 16-byte ``SubjectKey`` (96 bits keep keys apart: among 22 M keys the chance that two share a prefix is
+/// about 3 × 10⁻¹⁵ — the install then fails with a duplicate-key error instead of mixing two people — and the chance
+/// that an unknown card's key matches a stored prefix is about 3 × 10⁻²² per lookup):
+/// - `snapshot_row(id INTEGER PRIMARY KEY, rec BLOB(20))`: `id` is key bytes 0–7 as a big-endian integer with the
+///   top bit flipped (so integer order is byte order and a payload's ascending keys are ascending row ids, which
+///   SQLite appends to full pages); `rec` is key bytes 8–11 then the record as ``PackedStatus`` (the payload's own
+///   16 bytes, so installing copies bytes).
+/// - `snapshot_row_overflow(key BLOB(12), rec BLOB(16))`: the rare key whose first 8 bytes equal another key's
+///   (about 1 in 76,000 full snapshots of 22 M keys has one pair); lookups that miss `snapshot_row` look here.
+/// - `snapshot_popup_text`: a pop-up whose guidance differs from the standard text of its code (rare).
 ///
-/// A leaf cell is 1 (payload size) + 3 (record header) + 12 + 16 bytes plus a 2-byte cell pointer: about 34 bytes
-/// per key when pages are full, which they are after a full install (payload keys arrive in ascending order, so
-/// SQLite appends). `Benchmarks/` measures bytes per subject, lookups, installs and delta applies at 1 M and 5 M.
+/// Measured (`make bench`, `Benchmarks/`): about 35.5 bytes per key on disk, where a `WITHOUT ROWID` table of
+/// (12-byte key, 16-byte record) took 39 (index b-tree pages end about 87 % full even when appended in order).
 ///
 /// ## Old or new, never a mix
 /// ``install(_:metadata:changes:)`` writes a whole snapshot or a whole delta in one write transaction; WAL readers
@@ -130,7 +131,8 @@ public struct SnapshotStore: Sendable {
             let baseCount: Int
             switch kind {
             case .full:
-                try db.execute(sql: "DELETE FROM snapshot_entry; DELETE FROM snapshot_popup_text")
+                try db.execute(
+                    sql: "DELETE FROM snapshot_row; DELETE FROM snapshot_row_overflow; DELETE FROM snapshot_popup_text")
                 baseCount = 0
             case .delta(let fromSequence):
                 guard let installed = try Self.fetchMetadata(db) else { throw SnapshotStoreError.noSnapshot }
@@ -145,7 +147,10 @@ public struct SnapshotStore: Sendable {
             stored.recordCount =
                 kind == .full
                 ? writer.inserted
-                : try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM snapshot_entry") ?? baseCount
+                : try Int.fetchOne(
+                    db,
+                    sql: "SELECT (SELECT COUNT(*) FROM snapshot_row) + (SELECT COUNT(*) FROM snapshot_row_overflow)")
+                    ?? baseCount
             try Self.writeMetadata(db, stored)
             return stored
         }
@@ -270,11 +275,15 @@ public struct SnapshotStore: Sendable {
             try db.execute(
                 sql: "ALTER TABLE snapshot_meta ADD COLUMN max_age_seconds INTEGER CHECK (max_age_seconds > 0)")
         }
-        migrator.registerMigration("v3-packed-entries") { db in
-            // City scale: 12-byte key prefix + the 16-byte PackedStatus per row (about 34 bytes instead of ~75).
+        migrator.registerMigration("v3-packed-rows") { db in
+            // City scale: one integer-keyed row per subject key, about 35.5 bytes instead of ~75 (see the type).
             try db.execute(
                 sql: """
-                    CREATE TABLE snapshot_entry (
+                    CREATE TABLE snapshot_row (
+                        id INTEGER PRIMARY KEY NOT NULL,
+                        rec BLOB NOT NULL CHECK (length(rec) = 20)
+                    );
+                    CREATE TABLE snapshot_row_overflow (
                         key BLOB PRIMARY KEY NOT NULL CHECK (length(key) = 12),
                         rec BLOB NOT NULL CHECK (length(rec) = 16)
                     ) WITHOUT ROWID;
@@ -317,18 +326,27 @@ public struct SnapshotStore: Sendable {
 
     private static func fetchFirstMatch(_ db: Database, keys: [SubjectKey]) throws -> SnapshotEntry? {
         guard !keys.isEmpty else { return nil }
-        let statement = try db.cachedStatement(sql: "SELECT rec FROM snapshot_entry WHERE key = ?")
+        let main = try db.cachedStatement(sql: "SELECT rec FROM snapshot_row WHERE id = ?")
+        let overflow = try db.cachedStatement(sql: "SELECT rec FROM snapshot_row_overflow WHERE key = ?")
         for key in keys {
-            let stored = SnapshotWriter.storedKey(key)
-            guard let rec = try Data.fetchOne(statement, arguments: [stored]) else { continue }
-            guard let packed = PackedStatus(bytes: Array(rec)) else {
-                throw StatusRow.CorruptRow(column: "rec")
+            let stored = SnapshotWriter.StoredKey(key)
+            var packedBytes: [UInt8]?
+            if let rec = try Data.fetchOne(main, arguments: [stored.rowID]) {
+                guard rec.count == 20 else { throw StatusRow.CorruptRow(column: "snapshot_row.rec") }
+                if rec.prefix(4).elementsEqual(stored.suffix) { packedBytes = Array(rec.dropFirst(4)) }
+            }
+            if packedBytes == nil, let rec = try Data.fetchOne(overflow, arguments: [stored.key]) {
+                packedBytes = Array(rec)
+            }
+            guard let packedBytes else { continue }
+            guard let packed = PackedStatus(bytes: packedBytes) else {
+                throw StatusRow.CorruptRow(column: "snapshot_row_overflow.rec")
             }
             var text: Guidance?
             if packed.bytes[1] != 0,
                 let row = try Row.fetchOne(
                     db.cachedStatement(sql: "SELECT zh, en FROM snapshot_popup_text WHERE key = ?"),
-                    arguments: [stored])
+                    arguments: [stored.key])
             {
                 text = Guidance(zh: row[0], en: row[1])
             }
@@ -341,29 +359,60 @@ public struct SnapshotStore: Sendable {
 /// Writes entries into the transaction of ``SnapshotStore/install(_:metadata:changes:)``. Only valid inside the
 /// `changes` closure it is handed to.
 public struct SnapshotWriter {
-    private let insert: Statement
-    private let upsertStatement: Statement
-    private let deleteStatement: Statement
+    /// A subject key as stored: the row id (key bytes 0–7, top bit flipped), the 4 bytes beside the record, and the
+    /// 12-byte prefix that keys the overflow and text tables.
+    struct StoredKey {
+        let rowID: Int64
+        let suffix: [UInt8]
+        let key: Data
+
+        init(_ subjectKey: SubjectKey) {
+            let bytes = subjectKey.bytes
+            var high: UInt64 = 0
+            for byte in bytes[0..<8] { high = high << 8 | UInt64(byte) }
+            rowID = Int64(bitPattern: high ^ 0x8000_0000_0000_0000)
+            suffix = Array(bytes[8..<SnapshotStore.storedKeyBytes])
+            key = Data(bytes.prefix(SnapshotStore.storedKeyBytes))
+        }
+    }
+
+    private let db: Database
+    private let insertRow: Statement
+    private let upsertRow: Statement
+    private let deleteRow: Statement
+    private let upsertOverflow: Statement
+    private let insertOverflow: Statement
+    private let deleteOverflow: Statement
     private let insertText: Statement
     private let deleteText: Statement
     private let isFull: Bool
-    /// Whether `snapshot_popup_text` may hold rows (so a delta upsert must clear a key's old text).
+    /// Whether `snapshot_popup_text` / `snapshot_row_overflow` may hold rows (so a delta must clear a key there).
     private var textTableMayHaveRows: Bool
+    private var overflowMayHaveRows: Bool
     /// Rows inserted so far (full installs count rows this way instead of a `COUNT(*)`).
     public private(set) var inserted = 0
 
     fileprivate init(db: Database, isFull: Bool) throws {
+        self.db = db
         self.isFull = isFull
-        insert = try db.makeStatement(sql: "INSERT INTO snapshot_entry (key, rec) VALUES (?, ?)")
-        upsertStatement = try db.makeStatement(
-            sql: "INSERT INTO snapshot_entry (key, rec) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET rec = excluded.rec")
-        deleteStatement = try db.makeStatement(sql: "DELETE FROM snapshot_entry WHERE key = ?")
+        insertRow = try db.makeStatement(
+            sql: "INSERT INTO snapshot_row (id, rec) VALUES (?, ?) ON CONFLICT (id) DO NOTHING")
+        // Replaces the row only when it holds the same key (same 4 suffix bytes); else changes nothing.
+        upsertRow = try db.makeStatement(
+            sql: """
+                INSERT INTO snapshot_row (id, rec) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET rec = excluded.rec
+                WHERE substr(rec, 1, 4) = substr(excluded.rec, 1, 4)
+                """)
+        deleteRow = try db.makeStatement(sql: "DELETE FROM snapshot_row WHERE id = ? AND substr(rec, 1, 4) = ?")
+        insertOverflow = try db.makeStatement(sql: "INSERT INTO snapshot_row_overflow (key, rec) VALUES (?, ?)")
+        upsertOverflow = try db.makeStatement(
+            sql: "INSERT INTO snapshot_row_overflow (key, rec) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET rec = excluded.rec")
+        deleteOverflow = try db.makeStatement(sql: "DELETE FROM snapshot_row_overflow WHERE key = ?")
         insertText = try db.makeStatement(sql: "INSERT OR REPLACE INTO snapshot_popup_text (key, zh, en) VALUES (?, ?, ?)")
         deleteText = try db.makeStatement(sql: "DELETE FROM snapshot_popup_text WHERE key = ?")
         textTableMayHaveRows = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM snapshot_popup_text)") ?? true
+        overflowMayHaveRows = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM snapshot_row_overflow)") ?? true
     }
-
-    static func storedKey(_ key: SubjectKey) -> Data { Data(key.bytes.prefix(SnapshotStore.storedKeyBytes)) }
 
     /// Adds or replaces one key's record, packed as ``PackedStatus`` with any non-standard pop-up text beside it.
     /// In a full install the same key twice is an SQLite constraint error (the install is rolled back).
@@ -374,23 +423,41 @@ public struct SnapshotWriter {
 
     /// Adds or replaces one key's packed record and its non-standard pop-up text (`nil` for the standard text).
     public mutating func upsert(_ key: SubjectKey, packed: PackedStatus, customPopupText: Guidance?) throws {
-        let stored = Self.storedKey(key)
-        try (isFull ? insert : upsertStatement).execute(arguments: [stored, Data(packed.bytes)])
+        let stored = StoredKey(key)
+        let rec = Data(stored.suffix + packed.bytes)
+        try (isFull ? insertRow : upsertRow).execute(arguments: [stored.rowID, rec])
+        if db.changesCount == 0 {
+            // Another key holds this row id, or (in a full install) this very key does: a duplicate.
+            if isFull,
+                try Bool.fetchOne(
+                    db, sql: "SELECT substr(rec, 1, 4) = ? FROM snapshot_row WHERE id = ?",
+                    arguments: [Data(stored.suffix), stored.rowID]) == true
+            {
+                throw SnapshotFormatError(.duplicateKey, "the same subject key twice in a full install")
+            }
+            // The overflow table takes it (the same key twice there is a primary-key error).
+            try (isFull ? insertOverflow : upsertOverflow).execute(arguments: [stored.key, Data(packed.bytes)])
+            overflowMayHaveRows = true
+        } else if !isFull, overflowMayHaveRows {
+            // The key may have lived in the overflow table while another key held the row id: never keep two.
+            try deleteOverflow.execute(arguments: [stored.key])
+        }
         inserted += 1
         if let text = customPopupText {
-            try insertText.execute(arguments: [stored, text.zh, text.en])
+            try insertText.execute(arguments: [stored.key, text.zh, text.en])
             textTableMayHaveRows = true
         } else if !isFull, textTableMayHaveRows {
-            try deleteText.execute(arguments: [stored])
+            try deleteText.execute(arguments: [stored.key])
         }
     }
 
     /// Removes one key (absent keys are not an error). Only in a delta.
     public mutating func delete(_ key: SubjectKey) throws {
         guard !isFull else { throw SnapshotFormatError(.badOp, "delete in a full install") }
-        let stored = Self.storedKey(key)
-        try deleteStatement.execute(arguments: [stored])
-        if textTableMayHaveRows { try deleteText.execute(arguments: [stored]) }
+        let stored = StoredKey(key)
+        try deleteRow.execute(arguments: [stored.rowID, Data(stored.suffix)])
+        if overflowMayHaveRows { try deleteOverflow.execute(arguments: [stored.key]) }
+        if textTableMayHaveRows { try deleteText.execute(arguments: [stored.key]) }
     }
 
     /// Applies one payload entry (upsert or delete).

@@ -144,7 +144,7 @@ import Testing
                 let store = try SnapshotStore(path: snapshotPath)
                 let metadata = try #require(try store.metadata())
                 let (rows, integrity) = try await DatabaseQueue(path: snapshotPath).read { db in
-                    (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM snapshot_entry") ?? -1,
+                    (try Int.fetchOne(db, sql: "SELECT (SELECT COUNT(*) FROM snapshot_row) + (SELECT COUNT(*) FROM snapshot_row_overflow)") ?? -1,
                      try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "")
                 }
                 #expect(integrity == "ok", "round \(round)")

@@ -87,8 +87,8 @@ import Testing
         #expect(!files.isEmpty)
         let key = SubjectKey(kind: .residentID, normalisedValue: Demo.idNumber, epochKey: Demo.epochKey)
         #expect(
-            files.contains { $0.range(of: Data(key.bytes.prefix(SnapshotStore.storedKeyBytes))) != nil },
-            "the subject key (its stored prefix) is stored")
+            files.contains { $0.range(of: Data(SnapshotWriter.StoredKey(key).suffix)) != nil },
+            "the subject key (the part stored beside its record) is stored")
         let secrets = [
             Demo.idNumber, Demo.idNumberLower, Demo.pan, Demo.sscCard, Demo.sscCard.lowercased(), Demo.permit,
             Demo.foreignPR, Demo.printedCode, Demo.name, "Wang Xiao Li", Demo.secondID, Demo.secondPAN,

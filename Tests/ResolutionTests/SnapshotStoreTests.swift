@@ -194,7 +194,7 @@ import Testing
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         }
         #expect(!tables.contains("subject_status"))
-        #expect(tables.contains("snapshot_entry"))
+        #expect(tables.contains("snapshot_row") && tables.contains("snapshot_row_overflow"))
     }
 
     /// A delta that replaces a record with a custom pop-up text by one with the standard text (or deletes it)
@@ -243,5 +243,87 @@ import Testing
         #expect(try store.metadata()?.recordCount == 1)
         #expect(try store.status(for: [key(1)])?.1.status == .normal)
         #expect(try store.status(for: [key(10)]) == nil)
+    }
+}
+
+/// Keys that share their first 8 bytes (one row id): the second goes to the overflow table, and every path —
+/// full install, lookup, delta upsert, delete, re-insert — keeps each key's own record.
+@Suite struct SnapshotStoreRowIDCollisionTests {
+    static func key(_ last: UInt8, prefix: UInt8 = 0xA7, at index: Int = 8) -> SubjectKey {
+        var bytes = [UInt8](repeating: prefix, count: 16)
+        bytes[index] = last
+        return SubjectKey(bytes: bytes)!
+    }
+
+    @Test func keysSharingARowIDKeepTheirOwnRecords() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try SnapshotStore(path: dir.path("snapshot.sqlite"))
+        let a = Self.key(1), b = Self.key(2), c = Self.key(3)
+        let other = Self.key(9, at: 13)  // same row id as a, b, c; different stored bytes 8–11
+        #expect(SnapshotWriter.StoredKey(a).rowID == SnapshotWriter.StoredKey(b).rowID)
+        try store.replaceAll(
+            records: [
+                SnapshotEntry(subjectKey: a, record: Demo.record(.normal)),
+                SnapshotEntry(subjectKey: b, record: Demo.record(.homeObservation)),
+            ],
+            metadata: Demo.metadata(sequence: 1))
+        #expect(try store.metadata()?.recordCount == 2)
+        #expect(try store.status(for: [a])?.1.status == .normal)
+        #expect(try store.status(for: [b])?.1.status == .homeObservation)
+        #expect(try store.status(for: [c]) == nil)  // same row id, not stored
+        #expect(try store.status(for: [other]) == nil)
+
+        // Delta: change b (in the overflow), delete a (in the main row), add c.
+        var stored = try store.apply(
+            SnapshotDelta(
+                fromSequence: 1, metadata: Demo.metadata(sequence: 2),
+                upserts: [
+                    SnapshotEntry(subjectKey: b, record: Demo.record(.centralizedObservation)),
+                    SnapshotEntry(subjectKey: c, record: Demo.record(.homeObservation)),
+                ],
+                deletions: [a]))
+        #expect(stored.recordCount == 2)
+        #expect(try store.status(for: [a]) == nil)
+        #expect(try store.status(for: [b])?.1.status == .centralizedObservation)
+        #expect(try store.status(for: [c])?.1.status == .homeObservation)
+
+        // b now moves to the free row id if re-upserted; deleting it afterwards leaves no stale copy anywhere.
+        stored = try store.apply(
+            SnapshotDelta(
+                fromSequence: 2, metadata: Demo.metadata(sequence: 3),
+                upserts: [], deletions: [c]))
+        stored = try store.apply(
+            SnapshotDelta(
+                fromSequence: 3, metadata: Demo.metadata(sequence: 4),
+                upserts: [SnapshotEntry(subjectKey: b, record: Demo.record(.normal))], deletions: []))
+        #expect(stored.recordCount == 1)
+        #expect(try store.status(for: [b])?.1.status == .normal)
+        stored = try store.apply(
+            SnapshotDelta(fromSequence: 4, metadata: Demo.metadata(sequence: 5), upserts: [], deletions: [b]))
+        #expect(stored.recordCount == 0)
+        #expect(try store.status(for: [b]) == nil)
+    }
+
+    @Test func theSame12BytesTwiceIsADuplicateAndChangesNothing() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try SnapshotStore(path: dir.path("snapshot.sqlite"))
+        let a = Self.key(1)
+        let twin = Self.key(1, at: 8)  // identical
+        var sameTwelve = a.bytes
+        sameTwelve[15] ^= 0xFF  // differs only after the 12 stored bytes
+        #expect(a == twin)
+        try store.replaceAll(records: [SnapshotEntry(subjectKey: a, record: Demo.record(.normal))], metadata: Demo.metadata(sequence: 1))
+        #expect(throws: (any Error).self) {
+            try store.replaceAll(
+                records: [
+                    SnapshotEntry(subjectKey: a, record: Demo.record(.homeObservation)),
+                    SnapshotEntry(subjectKey: SubjectKey(bytes: sameTwelve)!, record: Demo.record(.homeObservation)),
+                ],
+                metadata: Demo.metadata(sequence: 2))
+        }
+        #expect(try store.metadata()?.sequence == 1)
+        #expect(try store.status(for: [a])?.1.status == .normal)
     }
 }
