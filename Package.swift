@@ -85,7 +85,7 @@ let package = Package(
         ),
         .target(
             name: "Display",
-            dependencies: ["KioskCore"],
+            dependencies: ["KioskCore", "CLinuxShims"],
             swiftSettings: upcomingFeatures
         ),
         .target(
@@ -192,7 +192,7 @@ let package = Package(
             ],
             swiftSettings: upcomingFeatures
         ),
-        .testTarget(name: "DisplayTests", dependencies: ["Display"], swiftSettings: upcomingFeatures),
+        .testTarget(name: "DisplayTests", dependencies: ["Display", "CLinuxShims"], swiftSettings: upcomingFeatures),
         .testTarget(
             name: "KioskDaemonTests",
             dependencies: [
