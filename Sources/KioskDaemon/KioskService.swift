@@ -91,6 +91,7 @@ public struct KioskService: Service {
         switch configuration.renderer {
         case _ where override != nil:
             terminal = override as? TerminalDisplay
+            framebuffer = override as? FramebufferRenderer
             renderer = override!
         case .terminal:
             let display = TerminalDisplay()

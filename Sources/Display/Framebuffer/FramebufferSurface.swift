@@ -40,6 +40,11 @@ public final class FramebufferSurface {
         public var rowsWritten: Int
         /// Whether the device was opened or mapped again before this frame (so every row was written).
         public var remapped: Bool
+
+        public init(rowsWritten: Int, remapped: Bool) {
+            self.rowsWritten = rowsWritten
+            self.remapped = remapped
+        }
     }
 
     public let source: Source
