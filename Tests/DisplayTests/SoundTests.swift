@@ -141,6 +141,20 @@ import Testing
         #expect(kill(second, 0) != 0)
     }
 
+    /// The default player command, as is, through the real `aplay` (alsa-utils) on ALSA's null device: it accepts
+    /// the PCM format the synthesizer writes.
+    @Test(arguments: SoundCue.allCases)
+    func realAplayPlaysEveryCue(cue: SoundCue) async throws {
+        var command = SoundConfiguration.defaultPlayerCommand
+        command.insert(contentsOf: ["-D", "null"], at: 1)
+        let player = try SoundPlayer(configuration: SoundConfiguration(enabled: true, playerCommand: command))
+        var events = player.events().makeAsyncIterator()
+        player.play(cue)
+        guard case .started(cue, "aplay", _)? = await events.next() else { Issue.record("aplay did not start"); return }
+        let event = await events.next()
+        #expect(event == .finished(cue, command: "aplay", status: 0))
+    }
+
     @Test func aPlayerPastItsTimeoutIsKilled() async throws {
         let player = try SoundPlayer(
             configuration: SoundConfiguration(
