@@ -44,6 +44,25 @@ import Testing
         }
     }
 
+    /// Quarter turns are converted in tiles: a panel of several tiles with partial ones at the edges.
+    @Test(arguments: [FramebufferRotation.clockwise90, .clockwise270], [PixelFormat.Known.xrgb8888, .bgr24])
+    func rotatedPanelsSpanningSeveralTiles(rotation: FramebufferRotation, format: PixelFormat.Known) throws {
+        let (xres, yres) = (FrameConverter.band * 3 + 5, FrameConverter.band * 2 + 3)
+        let geometry = FramebufferGeometry.packed(
+            format, xres: xres, yres: yres, lineLength: xres * format.layout.bitsPerPixel / 8 + 8)
+        let file = try FramebufferFile(geometry)
+        let surface = try FramebufferSurface(source: file.source, rotation: rotation)
+        let image = patternImage(width: yres, height: xres)
+        try surface.present(image)
+        let bytes = try file.bytes()
+        for y in 0..<image.height {
+            for x in 0..<image.width {
+                let panel = rotation.panelPoint(x: x, y: y, imageWidth: image.width, imageHeight: image.height)
+                #expect(try FramebufferFile.colour(in: bytes, x: panel.x, y: panel.y, geometry: geometry) == image[x, y])
+            }
+        }
+    }
+
     @Test func thirtyTwoBitChannelsKeepEveryBitAndTheirByteOrder() throws {
         let geometry = FramebufferGeometry.packed(.xrgb8888, xres: 2, yres: 1)
         let file = try FramebufferFile(geometry)

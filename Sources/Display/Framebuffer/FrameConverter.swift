@@ -62,73 +62,139 @@ struct FrameConverter: Sendable {
     }
 
     /// Converts all of `image` into `rows`, which holds `panelHeight × rowBytes` bytes.
+    ///
+    /// For 90° and 270° a panel row is an image column, so rows are converted in bands of ``band`` panel rows,
+    /// walking the image along its rows (cache lines) instead of down its columns.
     /// - Precondition: `image` is ``imageSize`` and `rows` is large enough (the surface checks both).
     func convert(_ image: RasterImage, into rows: UnsafeMutableRawBufferPointer) {
         precondition(image.width == imageSize.width && image.height == imageSize.height, "image is not the panel's size")
         precondition(rows.count >= panelHeight * rowBytes, "row buffer too small")
-        let base = rows.baseAddress!
-        image.pixels.withUnsafeBufferPointer { pixels in
-            let source = pixels.baseAddress!
-            for row in 0..<panelHeight {
-                let (start, step) = sourceRow(row)
-                convertRow(source + start, step: step, into: base + row * rowBytes)
-            }
+        switch format.known {
+        case .xrgb8888: convert(image, into: rows, with: XRGB8888Writer())
+        case .argb8888: convert(image, into: rows, with: ARGB8888Writer())
+        case .xbgr8888: convert(image, into: rows, with: XBGR8888Writer())
+        case .rgb565: convert(image, into: rows, with: RGB565Writer())
+        case .bgr565: convert(image, into: rows, with: BGR565Writer())
+        case .bgr24: convert(image, into: rows, with: BGR24Writer())
+        case .rgb24: convert(image, into: rows, with: RGB24Writer())
+        case nil: convert(image, into: rows, with: BitfieldWriter(format: format))
         }
     }
 
-    @inline(__always)
-    private func convertRow(_ source: UnsafePointer<UInt32>, step: Int, into out: UnsafeMutableRawPointer) {
-        let count = panelWidth
-        switch format.known {
-        case .xrgb8888:
-            for i in 0..<count {
-                out.storeBytes(of: source[i * step] & 0x00FF_FFFF, toByteOffset: i * 4, as: UInt32.self)
+    /// Panel rows converted together when the image is rotated a quarter turn.
+    static let band = 16
+
+    private func convert<Writer: PixelWriter>(
+        _ image: RasterImage, into rows: UnsafeMutableRawBufferPointer, with writer: Writer
+    ) {
+        let base = rows.baseAddress!
+        let rowBytes = self.rowBytes
+        let size = writer.bytesPerPixel
+        image.pixels.withUnsafeBufferPointer { pixels in
+            let source = pixels.baseAddress!
+            if !rotation.swapsAxes {
+                for row in 0..<panelHeight {
+                    let (start, step) = sourceRow(row)
+                    let from = source + start
+                    let out = base + row * rowBytes
+                    for i in 0..<panelWidth { writer.store(from[i * step], to: out + i * size) }
+                }
+                return
             }
-        case .argb8888:
-            for i in 0..<count {
-                out.storeBytes(of: source[i * step] | 0xFF00_0000, toByteOffset: i * 4, as: UInt32.self)
+            // A quarter turn transposes: convert in tiles of band × band pixels so the image lines read for one
+            // panel row are still in cache for the next. Every panel row steps through the image by the same amount.
+            let step = sourceRow(0).step
+            let band = Self.band
+            var top = 0
+            while top < panelHeight {
+                let bottom = min(top + band, panelHeight)
+                var left = 0
+                while left < panelWidth {
+                    let right = min(left + band, panelWidth)
+                    for row in top..<bottom {
+                        let from = source + sourceRow(row).start
+                        let out = base + row * rowBytes
+                        for i in left..<right { writer.store(from[i * step], to: out + i * size) }
+                    }
+                    left = right
+                }
+                top = bottom
             }
-        case .xbgr8888:
-            for i in 0..<count {
-                let p = source[i * step]
-                let value = (p & 0x0000_FF00) | ((p >> 16) & 0xFF) | ((p & 0xFF) << 16)
-                out.storeBytes(of: value, toByteOffset: i * 4, as: UInt32.self)
-            }
-        case .rgb565:
-            for i in 0..<count {
-                let p = source[i * step]
-                let value = ((p >> 8) & 0xF800) | ((p >> 5) & 0x07E0) | ((p >> 3) & 0x001F)
-                out.storeBytes(of: UInt16(truncatingIfNeeded: value), toByteOffset: i * 2, as: UInt16.self)
-            }
-        case .bgr565:
-            for i in 0..<count {
-                let p = source[i * step]
-                let value = ((p << 8) & 0xF800) | ((p >> 5) & 0x07E0) | ((p >> 19) & 0x001F)
-                out.storeBytes(of: UInt16(truncatingIfNeeded: value), toByteOffset: i * 2, as: UInt16.self)
-            }
-        case .bgr24:
-            let bytes = out.assumingMemoryBound(to: UInt8.self)
-            for i in 0..<count {
-                let p = source[i * step]
-                bytes[i * 3] = UInt8(truncatingIfNeeded: p)
-                bytes[i * 3 + 1] = UInt8(truncatingIfNeeded: p >> 8)
-                bytes[i * 3 + 2] = UInt8(truncatingIfNeeded: p >> 16)
-            }
-        case .rgb24:
-            let bytes = out.assumingMemoryBound(to: UInt8.self)
-            for i in 0..<count {
-                let p = source[i * step]
-                bytes[i * 3] = UInt8(truncatingIfNeeded: p >> 16)
-                bytes[i * 3 + 1] = UInt8(truncatingIfNeeded: p >> 8)
-                bytes[i * 3 + 2] = UInt8(truncatingIfNeeded: p)
-            }
-        case nil:
-            let width = format.bytesPerPixel
-            let bytes = out.assumingMemoryBound(to: UInt8.self)
-            for i in 0..<count {
-                let value = format.pixelValue(source[i * step])
-                for b in 0..<width { bytes[i * width + b] = UInt8(truncatingIfNeeded: value >> UInt64(8 * b)) }
-            }
+        }
+    }
+}
+
+/// Stores one `0x00RRGGBB` pixel in a panel format; one type per fast path, so the loops specialise.
+protocol PixelWriter {
+    var bytesPerPixel: Int { get }
+    func store(_ rgb: UInt32, to out: UnsafeMutableRawPointer)
+}
+
+struct XRGB8888Writer: PixelWriter {
+    var bytesPerPixel: Int { 4 }
+    @inline(__always) func store(_ p: UInt32, to out: UnsafeMutableRawPointer) {
+        out.storeBytes(of: p & 0x00FF_FFFF, as: UInt32.self)
+    }
+}
+
+struct ARGB8888Writer: PixelWriter {
+    var bytesPerPixel: Int { 4 }
+    @inline(__always) func store(_ p: UInt32, to out: UnsafeMutableRawPointer) {
+        out.storeBytes(of: p | 0xFF00_0000, as: UInt32.self)
+    }
+}
+
+struct XBGR8888Writer: PixelWriter {
+    var bytesPerPixel: Int { 4 }
+    @inline(__always) func store(_ p: UInt32, to out: UnsafeMutableRawPointer) {
+        out.storeBytes(of: (p & 0x0000_FF00) | ((p >> 16) & 0xFF) | ((p & 0xFF) << 16), as: UInt32.self)
+    }
+}
+
+struct RGB565Writer: PixelWriter {
+    var bytesPerPixel: Int { 2 }
+    @inline(__always) func store(_ p: UInt32, to out: UnsafeMutableRawPointer) {
+        let value = ((p >> 8) & 0xF800) | ((p >> 5) & 0x07E0) | ((p >> 3) & 0x001F)
+        out.storeBytes(of: UInt16(truncatingIfNeeded: value), as: UInt16.self)
+    }
+}
+
+struct BGR565Writer: PixelWriter {
+    var bytesPerPixel: Int { 2 }
+    @inline(__always) func store(_ p: UInt32, to out: UnsafeMutableRawPointer) {
+        let value = ((p << 8) & 0xF800) | ((p >> 5) & 0x07E0) | ((p >> 19) & 0x001F)
+        out.storeBytes(of: UInt16(truncatingIfNeeded: value), as: UInt16.self)
+    }
+}
+
+/// Bytes B, G, R.
+struct BGR24Writer: PixelWriter {
+    var bytesPerPixel: Int { 3 }
+    @inline(__always) func store(_ p: UInt32, to out: UnsafeMutableRawPointer) {
+        out.storeBytes(of: UInt8(truncatingIfNeeded: p), as: UInt8.self)
+        out.storeBytes(of: UInt8(truncatingIfNeeded: p >> 8), toByteOffset: 1, as: UInt8.self)
+        out.storeBytes(of: UInt8(truncatingIfNeeded: p >> 16), toByteOffset: 2, as: UInt8.self)
+    }
+}
+
+/// Bytes R, G, B.
+struct RGB24Writer: PixelWriter {
+    var bytesPerPixel: Int { 3 }
+    @inline(__always) func store(_ p: UInt32, to out: UnsafeMutableRawPointer) {
+        out.storeBytes(of: UInt8(truncatingIfNeeded: p >> 16), as: UInt8.self)
+        out.storeBytes(of: UInt8(truncatingIfNeeded: p >> 8), toByteOffset: 1, as: UInt8.self)
+        out.storeBytes(of: UInt8(truncatingIfNeeded: p), toByteOffset: 2, as: UInt8.self)
+    }
+}
+
+/// Any layout ``PixelFormat`` accepts: the value from the bitfields, stored little-endian in 2, 3 or 4 bytes.
+struct BitfieldWriter: PixelWriter {
+    let format: PixelFormat
+    var bytesPerPixel: Int { format.bytesPerPixel }
+    @inline(__always) func store(_ p: UInt32, to out: UnsafeMutableRawPointer) {
+        let value = format.pixelValue(p)
+        for b in 0..<format.bytesPerPixel {
+            out.storeBytes(of: UInt8(truncatingIfNeeded: value >> UInt64(8 * b)), toByteOffset: b, as: UInt8.self)
         }
     }
 }
