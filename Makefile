@@ -19,8 +19,10 @@ demo: deps
 
 # Tap to frame through the real pcscd + vpcd, over the demo cards (issue 7 adds the Benchmarks/ package).
 BENCH_TAPS ?= 60
+BENCH_FRAMES ?= 300
 bench: deps
 	KIOSK_TAP_BENCH_TAPS=$(BENCH_TAPS) $(SWIFT) test --filter tapToFrameLatency
+	$(SWIFT) run -c release kiosk-fb-bench $(BENCH_FRAMES)
 
 clean:
 	rm -rf .build

@@ -145,6 +145,11 @@ let package = Package(
             swiftSettings: upcomingFeatures
         ),
         .executableTarget(
+            name: "kiosk-fb-bench",
+            dependencies: ["Display"],
+            swiftSettings: upcomingFeatures
+        ),
+        .executableTarget(
             name: "kiosk-vcard",
             dependencies: [
                 "VirtualCard",
