@@ -243,6 +243,15 @@ import Testing
         #expect(throws: FramebufferError(code: .deviceGone)) {
             try FramebufferSurface(source: .device(path: "/nonexistent/fb9"))
         }
+        // A path that is not a framebuffer device: FBIOGET_VSCREENINFO answers ENOTTY, said in words.
+        do {
+            _ = try FramebufferSurface(source: .device(path: right.path))
+            Issue.record("a regular file was taken for a framebuffer device")
+        } catch {
+            #expect(error.code == .systemCall)
+            #expect(error.errno == ENOTTY)
+            #expect("\(error)".contains("FBIOGET_VSCREENINFO") && "\(error)".contains("not a framebuffer device"))
+        }
     }
 
     @Test func aReplacedDriverIsMappedAgainAndRedrawnInFull() throws {

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
 /// Why a framebuffer cannot be drawn on: a geometry the renderer cannot use, or a system call that failed.
 ///
 /// Equality compares ``code`` only, so a test writes `#expect(throws: FramebufferError(code: .geometryExceedsMemory))`.
@@ -50,7 +56,7 @@ public struct FramebufferError: Error, Sendable, Hashable, CustomStringConvertib
 
     public var description: String {
         var text = "framebuffer \(code): \(message)"
-        if let errno { text += " (errno \(errno))" }
+        if let errno { text += ": \(String(cString: strerror(errno))) (errno \(errno))" }
         return text
     }
 

@@ -76,7 +76,7 @@ public actor FramebufferRenderer: Renderer {
     /// Takes the console, opens and maps the framebuffer, unblanks it.
     /// - Returns: the problems that do not stop drawing (console not a VT, no blanking, device not there yet).
     /// - Throws: ``FramebufferError`` when the framebuffer exists but cannot be used (bad geometry, unsupported
-    ///   format, permission): the daemon should stop with that message.
+    ///   format, permission): the daemon should stop with that message. The console is back in text mode then.
     public func start() throws(FramebufferError) -> [Warning] {
         var warnings: [Warning] = []
         if configuration.ownsConsole {
@@ -93,6 +93,10 @@ public actor FramebufferRenderer: Renderer {
         } catch where error.code == .deviceGone {
             warnings.append(.deviceMissing(error))
             return warnings
+        } catch {
+            // Nothing will be drawn: give the console back rather than leave a blank VT behind.
+            stop()
+            throw error
         }
         do {
             try surface?.unblank()

@@ -233,8 +233,10 @@ public final class FramebufferSurface {
 
     private static func ioctlError(_ request: String, path: String) -> FramebufferError {
         let code = errno
+        let hint = code == ENOTTY || code == EINVAL ? " (not a framebuffer device?)" : ""
         return FramebufferError(
-            code: code == ENODEV ? .deviceGone : .systemCall, message: "ioctl(\(request)) on \(path)", errno: code)
+            code: code == ENODEV ? .deviceGone : .systemCall, message: "ioctl(\(request)) on \(path)\(hint)",
+            errno: code)
     }
 }
 
