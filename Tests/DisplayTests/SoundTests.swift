@@ -68,7 +68,7 @@ import Testing
 }
 
 /// The player through real subprocesses: shell scripts that record what they were given.
-@Suite struct SoundPlayerTests {
+@Suite(.timeLimit(.minutes(2))) struct SoundPlayerTests {
     let directory: URL
 
     init() throws {

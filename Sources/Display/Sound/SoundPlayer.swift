@@ -57,7 +57,7 @@ public final class SoundPlayer: Sendable {
         case started(SoundCue, command: String, pid: Int32)
         /// It ended by itself with this exit status.
         case finished(SoundCue, command: String, status: Int32)
-        /// It was killed: a newer cue came, or it ran past the timeout.
+        /// It was killed (and is gone): a newer cue came, or it ran past the timeout.
         case stopped(SoundCue, command: String, reason: StopReason)
         /// It could not be started (not installed, not executable).
         case failed(SoundCue, command: String, reason: String)
@@ -189,10 +189,15 @@ public final class SoundPlayer: Sendable {
             try await Task.sleep(for: timeout)
             kill(pid, SIGKILL)
         }
-        let status = await withTaskCancellationHandler {
+        // Waited for in a task of its own: iterating the stream here would end at once on cancellation, before
+        // the killed player is gone.
+        let exited = Task {
             var status: Int32 = -1
             for await value in exits { status = value }
             return status
+        }
+        let status = await withTaskCancellationHandler {
+            await exited.value
         } onCancel: {
             kill(pid, SIGKILL)
         }
