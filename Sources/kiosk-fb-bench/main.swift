@@ -12,13 +12,17 @@ struct Case {
 }
 
 let frames = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 200
+let fullHD = FramebufferGeometry.packed(.xrgb8888, xres: 1920, yres: 1080)
+let small = FramebufferGeometry.packed(.rgb565, xres: 800, yres: 480)
 let cases = [
-    Case(name: "1920x1080 XRGB8888", geometry: .packed(.xrgb8888, xres: 1920, yres: 1080), rotation: .none, changing: true),
-    Case(name: "1920x1080 XRGB8888 unchanged", geometry: .packed(.xrgb8888, xres: 1920, yres: 1080), rotation: .none, changing: false),
-    Case(name: "1920x1080 XRGB8888 rotated 90", geometry: .packed(.xrgb8888, xres: 1920, yres: 1080), rotation: .clockwise90, changing: true),
-    Case(name: "1366x768 XRGB8888 stride 5504", geometry: .packed(.xrgb8888, xres: 1366, yres: 768, lineLength: 5504), rotation: .none, changing: true),
-    Case(name: "800x480 RGB565", geometry: .packed(.rgb565, xres: 800, yres: 480), rotation: .none, changing: true),
-    Case(name: "800x480 RGB565 rotated 270", geometry: .packed(.rgb565, xres: 800, yres: 480), rotation: .clockwise270, changing: true),
+    Case(name: "1920x1080 XRGB8888", geometry: fullHD, rotation: .none, changing: true),
+    Case(name: "1920x1080 XRGB8888 unchanged", geometry: fullHD, rotation: .none, changing: false),
+    Case(name: "1920x1080 XRGB8888 rotated 90", geometry: fullHD, rotation: .clockwise90, changing: true),
+    Case(
+        name: "1366x768 XRGB8888 stride 5504", geometry: .packed(.xrgb8888, xres: 1366, yres: 768, lineLength: 5504),
+        rotation: .none, changing: true),
+    Case(name: "800x480 RGB565", geometry: small, rotation: .none, changing: true),
+    Case(name: "800x480 RGB565 rotated 270", geometry: small, rotation: .clockwise270, changing: true),
     Case(name: "1024x600 BGR24", geometry: .packed(.bgr24, xres: 1024, yres: 600), rotation: .none, changing: true),
 ]
 

@@ -107,19 +107,22 @@ public struct FramebufferGeometry: Sendable, Hashable, CustomStringConvertible {
         guard lineLength >= rowBytes else {
             throw FramebufferError(
                 code: .strideTooShort,
-                message: "line_length \(lineLength) bytes < (xoffset \(xoffset) + xres \(xres)) × \(bytesPerPixel) bytes = \(rowBytes)")
+                message: "line_length \(lineLength) bytes < (xoffset \(xoffset) + xres \(xres)) × \(bytesPerPixel) bytes "
+                    + "= \(rowBytes)")
         }
         let visibleEnd = (yoffset + yres - 1) * lineLength + rowBytes
         guard visibleEnd <= smemLength else {
             throw FramebufferError(
                 code: .geometryExceedsMemory,
-                message: "visible rows end at byte \(visibleEnd) (yoffset \(yoffset) + yres \(yres) rows × line_length \(lineLength)) but smem_len is \(smemLength)")
+                message: "visible rows end at byte \(visibleEnd) (yoffset \(yoffset) + yres \(yres) rows × line_length "
+                    + "\(lineLength)) but smem_len is \(smemLength)")
         }
         let virtualEnd = (max(yresVirtual, 1) - 1) * lineLength + rowBytes
         guard virtualEnd <= smemLength else {
             throw FramebufferError(
                 code: .geometryExceedsMemory,
-                message: "yres_virtual \(yresVirtual) rows × line_length \(lineLength) end at byte \(virtualEnd) but smem_len is \(smemLength)")
+                message: "yres_virtual \(yresVirtual) rows × line_length \(lineLength) end at byte \(virtualEnd) "
+                    + "but smem_len is \(smemLength)")
         }
         return format
     }

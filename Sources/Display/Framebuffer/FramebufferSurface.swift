@@ -74,7 +74,9 @@ public final class FramebufferSurface {
         geometry = opened.geometry
         format = opened.format
         mapping = opened.mapping
-        converter = FrameConverter(format: opened.format, rotation: rotation, panelWidth: opened.geometry.xres, panelHeight: opened.geometry.yres)
+        converter = FrameConverter(
+            format: opened.format, rotation: rotation, panelWidth: opened.geometry.xres,
+            panelHeight: opened.geometry.yres)
     }
 
     deinit { unmapAndClose() }
@@ -151,7 +153,8 @@ public final class FramebufferSurface {
     public func unblank() throws(FramebufferError) {
         guard case .device = source else { return }
         if CLinuxShims_ioctl_int(descriptor, UInt(FBIOBLANK), Int32(FB_BLANK_UNBLANK)) != 0 {
-            throw FramebufferError(code: .systemCall, message: "ioctl(FBIOBLANK, FB_BLANK_UNBLANK) on \(source.path)", errno: errno)
+            throw FramebufferError(
+                code: .systemCall, message: "ioctl(FBIOBLANK, FB_BLANK_UNBLANK) on \(source.path)", errno: errno)
         }
     }
 
@@ -164,7 +167,9 @@ public final class FramebufferSurface {
         geometry = opened.geometry
         format = opened.format
         mapping = opened.mapping
-        converter = FrameConverter(format: opened.format, rotation: rotation, panelWidth: opened.geometry.xres, panelHeight: opened.geometry.yres)
+        converter = FrameConverter(
+            format: opened.format, rotation: rotation, panelWidth: opened.geometry.xres,
+            panelHeight: opened.geometry.yres)
         shown = []
         scratch = []
         remappedSinceLastFrame = true
