@@ -27,13 +27,15 @@ public final class VirtualConsole {
     public private(set) var inGraphicsMode = false
 
     /// Opens the console: `path`, or else the foreground VT, found with `VT_GETSTATE` on `/dev/tty0` and opened as
-    /// `/dev/ttyN` so that text mode goes back to that VT even if another comes to the foreground.
+    /// `/dev/ttyN` so that text mode goes back to that VT even if another comes to the foreground. Opened write-only:
+    /// ioctls work on any open descriptor, and `/dev/ttyN` (root:tty, 0620) lets the `tty` group write only.
+    /// KDSETMODE itself needs CAP_SYS_TTY_CONFIG unless the VT is the process's controlling terminal.
     /// - Throws: ``FramebufferError/Code/systemCall`` with errno (ENOENT: no such console; EACCES: not in the `tty`
     ///   group; ENOTTY from VT_GETSTATE: `/dev/tty0` is not a VT).
     public init(path: String? = nil) throws(FramebufferError) {
         var resolved = path ?? ""
         if path == nil {
-            let console = Glibc.open("/dev/tty0", O_RDWR | O_NOCTTY | O_CLOEXEC)
+            let console = Glibc.open("/dev/tty0", O_WRONLY | O_NOCTTY | O_CLOEXEC)
             guard console >= 0 else {
                 throw FramebufferError(code: .systemCall, message: "open(/dev/tty0) to find the foreground VT", errno: errno)
             }
@@ -44,7 +46,7 @@ public final class VirtualConsole {
             }
             resolved = "/dev/tty\(state.v_active)"
         }
-        let fd = Glibc.open(resolved, O_RDWR | O_NOCTTY | O_CLOEXEC)
+        let fd = Glibc.open(resolved, O_WRONLY | O_NOCTTY | O_CLOEXEC)
         guard fd >= 0 else {
             throw FramebufferError(code: .systemCall, message: "open(\(resolved))", errno: errno)
         }
@@ -64,9 +66,10 @@ public final class VirtualConsole {
     public func enterGraphicsMode(restoringOn signals: [Int32] = VirtualConsole.crashSignals) throws(FramebufferError) {
         guard CLinuxShims_ioctl_int(descriptor, UInt(KDSETMODE), Int32(KD_GRAPHICS)) == 0 else {
             let code = errno
+            let hint = code == EPERM ? " (needs CAP_SYS_TTY_CONFIG, or the VT as controlling terminal)" : ""
             throw FramebufferError(
                 code: code == ENOTTY || code == EINVAL ? .notAConsole : .systemCall,
-                message: "ioctl(KDSETMODE, KD_GRAPHICS) on \(path)", errno: code)
+                message: "ioctl(KDSETMODE, KD_GRAPHICS) on \(path)\(hint)", errno: code)
         }
         inGraphicsMode = true
         let armed = signals.withUnsafeBufferPointer { list in
