@@ -1,6 +1,6 @@
 # CardKiosk: see README.md. Targets that run code depend on `deps`, which installs Debian packages as root.
 SWIFT ?= swift
-DEB_PACKAGES := pkg-config libpcsclite-dev pcscd vsmartcard-vpcd libsqlite3-dev libudev-dev udev util-linux openssl
+DEB_PACKAGES := pkg-config libpcsclite-dev pcscd vsmartcard-vpcd libsqlite3-dev libudev-dev udev util-linux openssl alsa-utils
 
 .PHONY: deps build test demo bench clean
 
@@ -21,11 +21,13 @@ demo: deps
 # as a table and written as JSON under .build/bench/.
 BENCH_TAPS ?= 60
 BENCH_SUBJECTS ?= 1000000,5000000
+BENCH_FRAMES ?= 300
 bench: deps
 	cd Benchmarks && $(SWIFT) build -c release --product kiosk-bench
 	mkdir -p .build/bench
 	Benchmarks/.build/release/kiosk-bench snapshot --subjects $(BENCH_SUBJECTS) --delta 1000000 --json .build/bench/snapshot.json
 	KIOSK_TAP_BENCH_TAPS=$(BENCH_TAPS) $(SWIFT) test --filter tapToFrameLatency
+	$(SWIFT) run -c release kiosk-fb-bench $(BENCH_FRAMES)
 
 clean:
 	rm -rf .build

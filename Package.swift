@@ -88,7 +88,7 @@ let package = Package(
         ),
         .target(
             name: "Display",
-            dependencies: ["KioskCore"],
+            dependencies: ["KioskCore", "CLinuxShims"],
             swiftSettings: upcomingFeatures
         ),
         .target(
@@ -132,7 +132,7 @@ let package = Package(
         .executableTarget(
             name: "kioskd",
             dependencies: [
-                "KioskDaemon",
+                "KioskDaemon", "Display",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -146,6 +146,11 @@ let package = Package(
                 "KioskCore", "Resolution", "SmartCard", "Barcode", "Display", "KioskDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: upcomingFeatures
+        ),
+        .executableTarget(
+            name: "kiosk-fb-bench",
+            dependencies: ["Display"],
             swiftSettings: upcomingFeatures
         ),
         .executableTarget(
@@ -198,7 +203,7 @@ let package = Package(
             ],
             swiftSettings: upcomingFeatures
         ),
-        .testTarget(name: "DisplayTests", dependencies: ["Display"], swiftSettings: upcomingFeatures),
+        .testTarget(name: "DisplayTests", dependencies: ["Display", "CLinuxShims"], swiftSettings: upcomingFeatures),
         .testTarget(
             name: "KioskDaemonTests",
             dependencies: [

@@ -1,4 +1,5 @@
 public import Barcode
+public import Display
 public import Foundation
 
 /// Everything `kioskd` needs to run, with defaults a venue can use as they are.
@@ -35,6 +36,10 @@ public struct KioskConfiguration: Sendable {
     public var scanners: ScannerSettings
     /// Which renderer draws the screens.
     public var renderer: RendererKind
+    /// Device, rotation and console of the `framebuffer` renderer.
+    public var framebuffer: FramebufferSettings
+    /// A tone per result and optional speech; off by default.
+    public var sound: SoundConfiguration
     /// Time zone for the clock and times on screen.
     public var timeZone: TimeZone
     /// The central service (online lookups, snapshot sync, visit upload); `nil` for a snapshot-only kiosk.
@@ -46,6 +51,8 @@ public struct KioskConfiguration: Sendable {
         case terminal
         /// No drawing (headless tests, benchmarks); frames are still built and observed.
         case none
+        /// The Linux framebuffer (``KioskConfiguration/framebuffer``).
+        case framebuffer
     }
 
     public init(
@@ -62,6 +69,8 @@ public struct KioskConfiguration: Sendable {
         samBaudRate: Int = 115_200,
         scanners: ScannerSettings = ScannerSettings(),
         renderer: RendererKind = .terminal,
+        framebuffer: FramebufferSettings = FramebufferSettings(),
+        sound: SoundConfiguration = SoundConfiguration(),
         timeZone: TimeZone = TimeZone(identifier: "Asia/Shanghai") ?? .current,
         central: CentralSettings? = nil
     ) {
@@ -78,6 +87,8 @@ public struct KioskConfiguration: Sendable {
         self.samBaudRate = samBaudRate
         self.scanners = scanners
         self.renderer = renderer
+        self.framebuffer = framebuffer
+        self.sound = sound
         self.timeZone = timeZone
         self.central = central
     }

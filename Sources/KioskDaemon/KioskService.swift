@@ -21,6 +21,8 @@ public struct KioskService: Service {
     private let scanners: ScannerManager
     private let cardReader: PCSCCardReader
     private let terminal: TerminalDisplay?
+    private let framebuffer: FramebufferRenderer?
+    private let sound: SoundPlayer?
     private let logger: Logger
     /// With ``KioskConfiguration/central``: the central client, snapshot sync and visit uploader, in the order to
     /// put them in the service group *before* this service (so they stop after it). Empty for a snapshot-only
@@ -28,9 +30,14 @@ public struct KioskService: Service {
     public let centralServices: [any Service]
 
     /// Opens the snapshot and the visit log and builds the pipeline. No PC/SC call happens before `run()`.
-    /// - Parameter renderer: draws instead of the configured renderer (tests draw to a pseudo-terminal).
+    /// - Parameters:
+    ///   - renderer: draws instead of the configured renderer (tests draw to a pseudo-terminal).
+    ///   - rasterizer: turns screens into pixels for the `framebuffer` renderer.
     /// - Throws: the SQLite error when the snapshot or the visit log cannot be opened or migrated.
-    public init(configuration: KioskConfiguration, renderer override: (any Renderer)? = nil, logger: Logger) throws {
+    public init(
+        configuration: KioskConfiguration, renderer override: (any Renderer)? = nil,
+        rasterizer: any ScreenRasterizer = ToneRasterizer(), logger: Logger
+    ) throws {
         self.configuration = configuration
         self.logger = logger
         health = InputHealthBoard(logger: logger)
@@ -79,10 +86,12 @@ public struct KioskService: Service {
             samReader = nil
         }
         scanners = ScannerManager(configuration: configuration.scanners.managerConfiguration, logger: logger)
-        let renderer: any Renderer
+        var renderer: any Renderer
+        var framebuffer: FramebufferRenderer?
         switch configuration.renderer {
         case _ where override != nil:
             terminal = override as? TerminalDisplay
+            framebuffer = override as? FramebufferRenderer
             renderer = override!
         case .terminal:
             let display = TerminalDisplay()
@@ -91,6 +100,24 @@ public struct KioskService: Service {
         case .none:
             terminal = nil
             renderer = NullDisplay()
+        case .framebuffer:
+            terminal = nil
+            let display = FramebufferRenderer(
+                configuration: configuration.framebuffer.rendererConfiguration, rasterizer: rasterizer)
+            framebuffer = display
+            renderer = display
+        }
+        self.framebuffer = framebuffer
+        if configuration.sound.enabled {
+            do {
+                let player = try SoundPlayer(configuration: configuration.sound)
+                sound = player
+                renderer = SoundingRenderer(display: renderer, player: player)
+            } catch {
+                throw StartupError(what: "sound cues", path: "temporary directory", cause: error)
+            }
+        } else {
+            sound = nil
         }
         pipeline = TapPipeline(
             configuration: configuration,
@@ -101,6 +128,11 @@ public struct KioskService: Service {
 
     public func run() async throws {
         logger.info("kioskd serving", metadata: ["kiosk.venue": "\(configuration.venueID)"])
+        if let framebuffer {
+            for warning in try await framebuffer.start() {
+                logger.warning("framebuffer: \(warning)")
+            }
+        }
         await pipeline.start()
         let monitor = self.monitor
         let samReader = self.samReader
@@ -110,6 +142,9 @@ public struct KioskService: Service {
                 inputs.addTask { await self.serveScanners() }
                 inputs.addTask {
                     for await update in self.scanners.healthUpdates() { await self.health.report(update) }
+                }
+                if let framebuffer = self.framebuffer {
+                    inputs.addTask { await self.watchFramebuffer(framebuffer) }
                 }
                 if let samReader {
                     inputs.addTask { await self.serveSAM(samReader) }
@@ -127,8 +162,32 @@ public struct KioskService: Service {
         await samReader?.waitUntilStopped()
         await pipeline.finish()
         cardReader.close()
+        await sound?.stop()
         terminal?.restore()
+        await framebuffer?.stop()
         logger.info("kioskd stopped")
+    }
+
+    /// Checks the framebuffer every few seconds until the graceful shutdown: a device that went away or was replaced
+    /// by its real driver is reopened and the screen redrawn without waiting for the next tap.
+    private func watchFramebuffer(_ framebuffer: FramebufferRenderer) async {
+        let interval = Duration.milliseconds(Int64(configuration.framebuffer.deviceCheckSeconds * 1000))
+        try? await cancelWhenGracefulShutdown {
+            var failing = false
+            while true {
+                try await Task.sleep(for: interval)
+                do {
+                    if try await framebuffer.checkDevice() {
+                        self.logger.notice("framebuffer changed: reopened and redrawn")
+                    }
+                    if failing { self.logger.notice("framebuffer back") }
+                    failing = false
+                } catch {
+                    if !failing { self.logger.warning("framebuffer unavailable", metadata: ["kiosk.error": "\(error)"]) }
+                    failing = true
+                }
+            }
+        }
     }
 
     /// Scans from every scanner (found by udev, or configured) → the pipeline, until the manager stops.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Display
 import Foundation
 import KioskDaemon
 import Logging
@@ -35,8 +36,22 @@ struct KioskdCommand: AsyncParsableCommand {
     var samDevice: String?
     @Option(name: .customLong("sam-baud"), help: "Line speed of the SAM ID-card reader, in baud.")
     var samBaud = 115_200
-    @Option(help: "Renderer: terminal or none.")
+    @Option(help: "Renderer: terminal, framebuffer or none.")
     var renderer = KioskConfiguration.RendererKind.terminal.rawValue
+    @Option(name: .customLong("fb-device"), help: "Framebuffer device for --renderer framebuffer.")
+    var framebufferDevice = FramebufferSettings().devicePath
+    @Option(name: .customLong("fb-rotation"), help: "Software rotation of the screen, degrees clockwise: 0, 90, 180 or 270.")
+    var framebufferRotation = 0
+    @Option(name: .customLong("fb-tty"), help: "VT to switch to graphics mode (e.g. /dev/tty1; default: the foreground VT).")
+    var framebufferTTY: String?
+    @Flag(name: .customLong("sound"), help: "Play a short tone per result (off by default).")
+    var sound = false
+    @Option(name: .customLong("sound-command"), help: "Player reading raw S16_LE mono PCM on standard input.")
+    var soundCommand = SoundConfiguration.defaultPlayerCommand.joined(separator: " ")
+    @Option(name: .customLong("sound-rate"), help: "Sample rate of the PCM given to --sound-command, in Hz.")
+    var soundRate = SoundConfiguration().sampleRate
+    @Option(name: .customLong("speech-command"), help: "Also speak the result: command given the words as last argument (e.g. 'espeak-ng -v zh').")
+    var speechCommand: String?
     @Option(name: .customLong("time-zone"), help: "Time zone of the clock on screen.")
     var timeZone = "Asia/Shanghai"
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
@@ -65,8 +80,13 @@ struct KioskdCommand: AsyncParsableCommand {
             }
         }
         guard KioskConfiguration.RendererKind(rawValue: renderer) != nil else {
-            throw ValidationError("--renderer must be one of: terminal, none")
+            throw ValidationError("--renderer must be one of: terminal, framebuffer, none")
         }
+        guard FramebufferRotation(degrees: framebufferRotation) != nil else {
+            throw ValidationError("--fb-rotation: 0, 90, 180 or 270")
+        }
+        guard !soundCommand.split(separator: " ").isEmpty else { throw ValidationError("--sound-command is empty") }
+        guard (8_000...48_000).contains(soundRate) else { throw ValidationError("--sound-rate: Hz from 8000 to 48000") }
         guard TimeZone(identifier: timeZone) != nil else { throw ValidationError("--time-zone: unknown '\(timeZone)'") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown '\(logLevel)'") }
         guard hold.isFinite, hold > 0, hold <= 3600 else { throw ValidationError("--hold: seconds from 0 to 3600") }
@@ -94,6 +114,12 @@ struct KioskdCommand: AsyncParsableCommand {
             samDevicePath: samDevice, samBaudRate: samBaud,
             scanners: ScannerSettings(discover: !noScannerDiscovery, devices: scanners),
             renderer: KioskConfiguration.RendererKind(rawValue: renderer)!,
+            framebuffer: FramebufferSettings(
+                devicePath: framebufferDevice, rotation: FramebufferRotation(degrees: framebufferRotation)!,
+                consolePath: framebufferTTY),
+            sound: SoundConfiguration(
+                enabled: sound, playerCommand: soundCommand.split(separator: " ").map(String.init),
+                sampleRate: soundRate, speechCommand: speechCommand.map { $0.split(separator: " ").map(String.init) }),
             timeZone: TimeZone(identifier: timeZone)!,
             central: centralURL.map {
                 CentralSettings(

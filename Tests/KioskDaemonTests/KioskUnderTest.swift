@@ -25,7 +25,7 @@ struct KioskUnderTest {
     /// Builds the kiosk, runs `body`, then shuts the service group down gracefully and removes the files.
     static func with(
         status: String, popup: Int? = nil, configure: (inout KioskConfiguration) -> Void = { _ in },
-        _ body: (KioskUnderTest) async throws -> Void
+        renderer: (any Renderer)? = nil, _ body: (KioskUnderTest) async throws -> Void
     ) async throws {
         let people = """
             {"epoch": 3, "sequence": 7, "createdHoursAgo": 2, "people": [
@@ -33,7 +33,7 @@ struct KioskUnderTest {
                "status": "\(status)" \(popup.map { ", \"popup\": \($0)" } ?? ""),
                "nat": {"sampledHoursAgo": 20, "result": "negative"}, "vaccination": {"doses": 3}}]}
             """
-        try await with(people: Data(people.utf8), configure: configure, body)
+        try await with(people: Data(people.utf8), configure: configure, renderer: renderer, body)
     }
 
     /// The repository's demo people file (`Tests/Fixtures/demo-people.json`).
@@ -41,8 +41,9 @@ struct KioskUnderTest {
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/demo-people.json")
 
     /// A kiosk whose snapshot is built from a people file (JSON, the format `kioskctl snapshot import` reads).
+    /// `renderer` replaces the terminal renderer on the pseudo-terminal (e.g. a file-backed framebuffer).
     static func with(
-        people: Data, configure: (inout KioskConfiguration) -> Void = { _ in },
+        people: Data, configure: (inout KioskConfiguration) -> Void = { _ in }, renderer: (any Renderer)? = nil,
         _ body: (KioskUnderTest) async throws -> Void
     ) async throws {
         let harness = try PCSCDHarness.shared()
@@ -69,7 +70,7 @@ struct KioskUnderTest {
         logger.logLevel = .notice
         let service = try KioskService(
             configuration: configuration,
-            renderer: TerminalDisplay(writer: TerminalWriter(fileDescriptor: terminal.replicaDescriptor)),
+            renderer: renderer ?? TerminalDisplay(writer: TerminalWriter(fileDescriptor: terminal.replicaDescriptor)),
             logger: logger)
         let stream = await service.pipeline.frames()
         let group = ServiceGroup(services: service.centralServices + [service], logger: logger)

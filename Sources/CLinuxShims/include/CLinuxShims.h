@@ -28,4 +28,17 @@ unsigned long CLinuxShims_HIDIOCSFEATURE(unsigned int len);
 
 int CLinuxShims_ioctl_ptr(int fd, unsigned long request, void *arg);
 int CLinuxShims_ioctl_int(int fd, unsigned long request, int arg);
+
+/// Console text mode restored from a signal handler (linux/kd.h KDSETMODE KD_TEXT).
+///
+/// `CLinuxShims_console_restore_arm(fd, signals, count)` saves `fd` (a VT the caller switched to KD_GRAPHICS and
+/// keeps open) and installs, for each signal not yet armed, a handler that only does async-signal-safe work:
+/// `ioctl(fd, KDSETMODE, KD_TEXT)`, puts back the action that was there before, and raises the signal again, so the
+/// previous handler (the Swift backtracer, a default core dump) still runs. Each handler fires once.
+/// Returns 0, or -1 with errno from sigaction(2).
+int CLinuxShims_console_restore_arm(int fd, const int *signals, int count);
+/// Forgets the descriptor and puts back every action the arm call replaced (after a normal restore).
+void CLinuxShims_console_restore_disarm(void);
+/// How many times the handler has run in this process (tests).
+long CLinuxShims_console_restore_count(void);
 #endif
