@@ -23,7 +23,7 @@ BENCH_TAPS ?= 60
 BENCH_SUBJECTS ?= 1000000,5000000
 BENCH_FRAMES ?= 300
 bench: deps
-	cd Benchmarks && $(SWIFT) build -c release --product kiosk-bench
+	cd Benchmarks && $(SWIFT) package resolve && $(SWIFT) build -c release --product kiosk-bench
 	mkdir -p .build/bench
 	Benchmarks/.build/release/kiosk-bench snapshot --subjects $(BENCH_SUBJECTS) --delta 1000000 --json .build/bench/snapshot.json
 	KIOSK_TAP_BENCH_TAPS=$(BENCH_TAPS) $(SWIFT) test --filter tapToFrameLatency
