@@ -1,6 +1,7 @@
 # CardKiosk: see README.md. Targets that run code depend on `deps`, which installs Debian packages as root.
 SWIFT ?= swift
-DEB_PACKAGES := pkg-config libpcsclite-dev pcscd vsmartcard-vpcd libsqlite3-dev libudev-dev udev util-linux
+DEB_PACKAGES := pkg-config libpcsclite-dev pcscd vsmartcard-vpcd libsqlite3-dev libudev-dev udev util-linux \
+	libfreetype-dev libpng-dev fonts-dejavu-core fonts-wqy-microhei
 
 .PHONY: deps build test demo bench clean
 

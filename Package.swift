@@ -46,6 +46,16 @@ let package = Package(
             pkgConfig: "libudev",
             providers: [.apt(["libudev-dev"])]
         ),
+        .systemLibrary(
+            name: "CFreeType",
+            pkgConfig: "freetype2",
+            providers: [.apt(["libfreetype-dev"])]
+        ),
+        .systemLibrary(
+            name: "CPNG",
+            pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]
+        ),
         .target(name: "CLinuxShims"),
         .target(
             name: "KioskCore",
@@ -85,7 +95,7 @@ let package = Package(
         ),
         .target(
             name: "Display",
-            dependencies: ["KioskCore"],
+            dependencies: ["KioskCore", "CFreeType", "CPNG"],
             swiftSettings: upcomingFeatures
         ),
         .target(
@@ -192,7 +202,9 @@ let package = Package(
             ],
             swiftSettings: upcomingFeatures
         ),
-        .testTarget(name: "DisplayTests", dependencies: ["Display"], swiftSettings: upcomingFeatures),
+        .testTarget(
+            name: "DisplayTests", dependencies: ["Display", "KioskCore"],
+            swiftSettings: upcomingFeatures),
         .testTarget(
             name: "KioskDaemonTests",
             dependencies: [
