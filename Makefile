@@ -3,7 +3,7 @@ SWIFT ?= swift
 DEB_PACKAGES := pkg-config libpcsclite-dev pcscd vsmartcard-vpcd libsqlite3-dev libudev-dev udev util-linux \
 	libfreetype-dev libpng-dev fonts-dejavu-core fonts-wqy-microhei
 
-.PHONY: deps build test demo bench clean
+.PHONY: deps build test demo bench goldens clean
 
 deps:
 	@scripts/install-deps.sh $(DEB_PACKAGES)
@@ -22,6 +22,10 @@ demo: deps
 BENCH_TAPS ?= 60
 bench: deps
 	KIOSK_TAP_BENCH_TAPS=$(BENCH_TAPS) $(SWIFT) test --filter tapToFrameLatency
+
+# Rewrites Tests/DisplayTests/Golden/*.png from the current rasteriser; look at every changed image before committing.
+goldens: deps
+	KIOSK_UPDATE_GOLDENS=1 $(SWIFT) test --filter GoldenImageTests
 
 clean:
 	rm -rf .build
