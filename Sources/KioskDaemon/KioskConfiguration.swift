@@ -46,7 +46,25 @@ public struct KioskConfiguration: Sendable {
         case terminal
         /// No drawing (headless tests, benchmarks); frames are still built and observed.
         case none
+        /// Every frame written to a PNG file (``KioskConfiguration/pngOutput``): previews and tests.
+        case png
     }
+
+    /// Where the `png` renderer writes each frame (replaced atomically) and the panel size it draws, in pixels.
+    public struct PNGOutput: Sendable, Hashable {
+        public var path: String
+        public var width: Int
+        public var height: Int
+
+        public init(path: String = "/run/kiosk/frame.png", width: Int = 800, height: Int = 480) {
+            self.path = path
+            self.width = width
+            self.height = height
+        }
+    }
+
+    /// Output of the `png` renderer.
+    public var pngOutput: PNGOutput
 
     public init(
         snapshotPath: String = "/var/lib/kiosk/snapshot.sqlite",
@@ -63,6 +81,7 @@ public struct KioskConfiguration: Sendable {
         scanners: ScannerSettings = ScannerSettings(),
         renderer: RendererKind = .terminal,
         timeZone: TimeZone = TimeZone(identifier: "Asia/Shanghai") ?? .current,
+        pngOutput: PNGOutput = PNGOutput(),
         central: CentralSettings? = nil
     ) {
         self.snapshotPath = snapshotPath
@@ -80,6 +99,7 @@ public struct KioskConfiguration: Sendable {
         self.renderer = renderer
         self.timeZone = timeZone
         self.central = central
+        self.pngOutput = pngOutput
     }
 }
 

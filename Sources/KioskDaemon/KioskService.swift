@@ -91,6 +91,11 @@ public struct KioskService: Service {
         case .none:
             terminal = nil
             renderer = NullDisplay()
+        case .png:
+            terminal = nil
+            let output = configuration.pngOutput
+            renderer = try PNGRenderer(
+                url: URL(fileURLWithPath: output.path), width: output.width, height: output.height)
         }
         pipeline = TapPipeline(
             configuration: configuration,

@@ -35,8 +35,12 @@ struct KioskdCommand: AsyncParsableCommand {
     var samDevice: String?
     @Option(name: .customLong("sam-baud"), help: "Line speed of the SAM ID-card reader, in baud.")
     var samBaud = 115_200
-    @Option(help: "Renderer: terminal or none.")
+    @Option(help: "Renderer: terminal, png or none.")
     var renderer = KioskConfiguration.RendererKind.terminal.rawValue
+    @Option(name: .customLong("png-out"), help: "With --renderer png: the file each frame is written to.")
+    var pngOut = KioskConfiguration.PNGOutput().path
+    @Option(name: .customLong("png-size"), help: "With --renderer png: panel size in pixels, WIDTHxHEIGHT.")
+    var pngSize = "800x480"
     @Option(name: .customLong("time-zone"), help: "Time zone of the clock on screen.")
     var timeZone = "Asia/Shanghai"
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
@@ -52,6 +56,15 @@ struct KioskdCommand: AsyncParsableCommand {
     @Option(name: .customLong("central-cert"), help: "PEM certificate to trust instead of the system roots (pinning).")
     var centralCertificate: String?
 
+    /// `--png-size` as (width, height), or nil when malformed.
+    var pngDimensions: (Int, Int)? {
+        let parts = pngSize.lowercased().split(separator: "x")
+        guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]), (16...8192).contains(w),
+            (16...8192).contains(h)
+        else { return nil }
+        return (w, h)
+    }
+
     func validate() throws {
         if centralURL != nil {
             guard tokenFile != nil, kioskID != nil, centralPublicKey != nil else {
@@ -59,8 +72,9 @@ struct KioskdCommand: AsyncParsableCommand {
             }
         }
         guard KioskConfiguration.RendererKind(rawValue: renderer) != nil else {
-            throw ValidationError("--renderer must be one of: terminal, none")
+            throw ValidationError("--renderer must be one of: terminal, png, none")
         }
+        guard pngDimensions != nil else { throw ValidationError("--png-size: WIDTHxHEIGHT, 16 to 8192 pixels each") }
         guard TimeZone(identifier: timeZone) != nil else { throw ValidationError("--time-zone: unknown '\(timeZone)'") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown '\(logLevel)'") }
         guard hold.isFinite, hold > 0, hold <= 3600 else { throw ValidationError("--hold: seconds from 0 to 3600") }
@@ -88,6 +102,7 @@ struct KioskdCommand: AsyncParsableCommand {
             samDevicePath: samDevice, samBaudRate: samBaud,
             renderer: KioskConfiguration.RendererKind(rawValue: renderer)!,
             timeZone: TimeZone(identifier: timeZone)!,
+            pngOutput: KioskConfiguration.PNGOutput(path: pngOut, width: pngDimensions!.0, height: pngDimensions!.1),
             central: centralURL.map {
                 CentralSettings(
                     baseURL: $0, tokenFile: tokenFile, kioskID: kioskID!, publicKeyBase64: centralPublicKey!,
