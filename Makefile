@@ -20,8 +20,10 @@ demo: deps
 
 # Tap to frame through the real pcscd + vpcd, over the demo cards (issue 7 adds the Benchmarks/ package).
 BENCH_TAPS ?= 60
+BENCH_FRAMES ?= 50
 bench: deps
 	KIOSK_TAP_BENCH_TAPS=$(BENCH_TAPS) $(SWIFT) test --filter tapToFrameLatency
+	KIOSK_RENDER_BENCH_FRAMES=$(BENCH_FRAMES) $(SWIFT) test --filter renderFrameTimes
 
 # Rewrites Tests/DisplayTests/Golden/*.png from the current rasteriser; look at every changed image before committing.
 goldens: deps
