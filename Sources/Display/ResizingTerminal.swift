@@ -11,13 +11,31 @@ import Synchronization
 
 /// A terminal that follows resizes: it remembers the last screen drawn and, when the process gets `SIGWINCH`,
 /// reads the size again (`TIOCGWINSZ`) and redraws that screen at the new size. A `SIGWINCH` that leaves this
-/// terminal's size as it was (another terminal of the process was resized) draws nothing.
+/// terminal's size as it was (another terminal of the process was resized) draws nothing, and so does one after
+/// the descriptor was closed (its number may belong to another file by then).
 public final class ResizingTerminal: Sendable {
     public let writer: TerminalWriter
     private struct State {
         var screen: Screen?
         var size: (columns: Int, rows: Int)?
+        /// The terminal the descriptor was when last drawn (device and inode), so a redraw never goes to another
+        /// file that reused the descriptor's number after the terminal was closed.
+        var identity: FileIdentity?
         var listening = false
+    }
+
+    private struct FileIdentity: Equatable {
+        var device: UInt64
+        var inode: UInt64
+        var rdev: UInt64
+
+        init?(descriptor: Int32) {
+            var info = stat()
+            guard fstat(descriptor, &info) == 0 else { return nil }
+            device = UInt64(info.st_dev)
+            inode = UInt64(info.st_ino)
+            rdev = UInt64(info.st_rdev)
+        }
     }
     private let state = Mutex(State())
 
@@ -53,6 +71,7 @@ public final class ResizingTerminal: Sendable {
             try writer.write(writer.renderer.render(screen, columns: size.columns, rows: size.rows))
             state.screen = screen
             state.size = size
+            state.identity = FileIdentity(descriptor: writer.fileDescriptor)
         }
     }
 
@@ -60,7 +79,9 @@ public final class ResizingTerminal: Sendable {
     /// signal handling.
     public func resized() {
         state.withLock { state in
-            guard let screen = state.screen else { return }
+            guard let screen = state.screen, let identity = state.identity,
+                FileIdentity(descriptor: writer.fileDescriptor) == identity
+            else { return }
             let size = writer.size()
             if let old = state.size, old == size { return }
             try? writer.write(writer.renderer.render(screen, columns: size.columns, rows: size.rows))
@@ -84,10 +105,7 @@ final class WindowSizeSignal: Sendable {
         for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         _ = fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK)
         windowSizePipe = fds[1]
-        signal(SIGWINCH) { _ in
-            var byte: UInt8 = 1
-            _ = write(windowSizePipe, &byte, 1)
-        }
+        signal(SIGWINCH) { _ in WindowSizeSignal.wake() }
         let readEnd = fds[0]
         Thread { [self] in
             var buffer = [UInt8](repeating: 0, count: 64)
@@ -98,6 +116,13 @@ final class WindowSizeSignal: Sendable {
                 for listener in self.listeners.withLock({ Array($0.values) }) { listener() }
             }
         }.start()
+    }
+
+    /// What the `SIGWINCH` handler does (async-signal-safe: one `write(2)`); tests call it to stand in for the
+    /// signal, which they must not send to a process whose other suites run in parallel.
+    static func wake() {
+        var byte: UInt8 = 1
+        _ = write(windowSizePipe, &byte, 1)
     }
 
     func add(_ id: ObjectIdentifier, _ listener: @escaping @Sendable () -> Void) {

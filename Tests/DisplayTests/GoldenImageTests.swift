@@ -29,35 +29,37 @@ import Testing
         return worst
     }
 
+    /// Pixels of `a` and `b` (same size) whose channels differ by more than the tolerance, counted off the pool.
+    static func differing(_ a: RasterImage, _ b: RasterImage) async -> Int {
+        await onOwnThread {
+            var n = 0
+            for i in a.pixels.indices where channelDifference(a.pixels[i], b.pixels[i]) > channelTolerance { n += 1 }
+            return n
+        }
+    }
+
     @Test(arguments: cases.indices)
-    func matchesTheGolden(index: Int) throws {
+    func matchesTheGolden(index: Int) async throws {
         let (name, width, height) = Self.cases[index]
         let url = Self.directory.appendingPathComponent("\(name)-\(width)x\(height).png")
         let screen = try #require(DemoScreens.screen(named: name))
-        let image = try FrameRasterizer(fonts: .reference).render(screen, width: width, height: height)
+        let image = try await RasterThread(fonts: .reference).render(screen, width: width, height: height)
         if Self.updating {
             try FileManager.default.createDirectory(at: Self.directory, withIntermediateDirectories: true)
             try PNGFile.write(image, to: url)
         }
         let golden = try PNGFile.read(url)
-        #expect(golden.width == width && golden.height == height)
-        var differing = 0
-        for i in image.pixels.indices
-        where Self.channelDifference(image.pixels[i], golden.pixels[i]) > Self.channelTolerance {
-            differing += 1
-        }
+        try #require(golden.width == width && golden.height == height)
+        let differing = await Self.differing(image, golden)
         let allowed = Int(Double(width * height) * Self.pixelShare)
         #expect(differing <= allowed, "\(url.lastPathComponent): \(differing) pixels differ (allowed \(allowed))")
     }
 
-    @Test func theComparisonCatchesAChangedScreen() throws {
+    @Test func theComparisonCatchesAChangedScreen() async throws {
         // Guard against a comparison that cannot fail: another screen differs from the golden by far more.
         let golden = try PNGFile.read(Self.directory.appendingPathComponent("normal-1920x1080.png"))
-        let other = try FrameRasterizer(fonts: .reference).render(
+        let other = try await RasterThread(fonts: .reference).render(
             #require(DemoScreens.screen(named: "centralized-observation")), width: 1920, height: 1080)
-        let differing = other.pixels.indices.filter {
-            Self.channelDifference(other.pixels[$0], golden.pixels[$0]) > Self.channelTolerance
-        }.count
-        #expect(differing > Int(Double(1920 * 1080) * Self.pixelShare))
+        #expect(await Self.differing(other, golden) > Int(Double(1920 * 1080) * Self.pixelShare))
     }
 }

@@ -37,7 +37,7 @@ import Testing
         let screen = try #require(DemoScreens.screen(named: "home-observation"))
         try await renderer.draw(screen)
         let written = try PNGFile.read(url)
-        let expected = try FrameRasterizer(fonts: .reference).render(screen, width: 800, height: 480)
+        let expected = try await RasterThread(fonts: .reference).render(screen, width: 800, height: 480)
         #expect(written == expected)
         // The next frame replaces the file.
         try await renderer.draw(#require(DemoScreens.screen(named: "idle")))

@@ -149,7 +149,10 @@ final class TestPTY: Sendable {
         #expect(first.allSatisfy { DisplayText.width($0) == 80 })
 
         pty.resize(columns: 110, rows: 34)
-        kill(getpid(), SIGWINCH)
+        // What the SIGWINCH handler does. A real signal cannot be sent here: kill() would interrupt the system
+        // calls of every other suite running in this process, and pthread_kill() to this thread finds the signal
+        // blocked (libdispatch worker threads block asynchronous signals).
+        WindowSizeSignal.wake()
         let second = try await pty.waitForFrame { $0.count == 34 }
         #expect(second.count == 34)
         #expect(second.allSatisfy { DisplayText.width($0) == 110 })
@@ -157,7 +160,7 @@ final class TestPTY: Sendable {
 
         // A SIGWINCH without a size change (another terminal) draws nothing more.
         let before = pty.text.count
-        kill(getpid(), SIGWINCH)
+        WindowSizeSignal.wake()
         try await Task.sleep(for: .milliseconds(200))
         #expect(pty.text.count == before)
     }
