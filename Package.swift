@@ -47,6 +47,16 @@ let package = Package(
             pkgConfig: "libudev",
             providers: [.apt(["libudev-dev"])]
         ),
+        .systemLibrary(
+            name: "CFreeType",
+            pkgConfig: "freetype2",
+            providers: [.apt(["libfreetype-dev"])]
+        ),
+        .systemLibrary(
+            name: "CPNG",
+            pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]
+        ),
         .target(name: "CLinuxShims"),
         .target(
             name: "KioskCore",
@@ -88,7 +98,7 @@ let package = Package(
         ),
         .target(
             name: "Display",
-            dependencies: ["KioskCore", "CLinuxShims"],
+            dependencies: ["KioskCore", "CLinuxShims", "CFreeType", "CPNG"],
             swiftSettings: upcomingFeatures
         ),
         .target(
@@ -203,7 +213,11 @@ let package = Package(
             ],
             swiftSettings: upcomingFeatures
         ),
-        .testTarget(name: "DisplayTests", dependencies: ["Display", "CLinuxShims"], swiftSettings: upcomingFeatures),
+        .testTarget(
+            name: "DisplayTests", dependencies: ["Display", "KioskCore", "CLinuxShims"],
+            // Golden PNGs are read from the source tree (`#filePath`), so `make goldens` can rewrite them.
+            exclude: ["Golden"],
+            swiftSettings: upcomingFeatures),
         .testTarget(
             name: "KioskDaemonTests",
             dependencies: [

@@ -16,4 +16,25 @@ public enum DisplayState: Sendable, Hashable {
     case invalidID
     /// Any other notice, in a tone of the caller's choice.
     case message(Guidance, tone: Screen.Tone)
+    /// A resident ID card on a plain PC/SC reader (SmartCard's `IDCardOnPCSCReader`): use the ID-card reader.
+    case idCardOnWrongReader
+    /// A scanned code that cannot be used; `guidance` says why (Barcode's `ScanPayload.guidance`).
+    case codeNotRecognised(Guidance)
+    /// 他人代查: the people tapped in a row, oldest first. The layout shows the last ``Screen/maximumTiles``.
+    case severalPeople([TappedPerson])
+}
+
+/// One resolved tap of a 他人代查 sequence: what ``DisplayState/resolved(_:name:identity:)`` holds for one person.
+public struct TappedPerson: Sendable, Hashable {
+    public var resolution: Resolution
+    /// Cardholder name (shown masked).
+    public var name: String?
+    /// Strongest identity read (shown masked).
+    public var identity: Identity?
+
+    public init(resolution: Resolution, name: String?, identity: Identity?) {
+        self.resolution = resolution
+        self.name = name
+        self.identity = identity
+    }
 }

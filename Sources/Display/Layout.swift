@@ -39,8 +39,62 @@ public enum Layout {
             screen.instruction = nil
         case .resolved(let resolution, let name, let identity):
             resolved(resolution, name: name, identity: identity, clock: clock, into: &screen)
+        case .idCardOnWrongReader:
+            screen.kind = .idCardOnWrongReader
+            screen.tone = .neutral
+            screen.title = Text.wrongReader
+            screen.instruction = Text.wrongReaderAction
+        case .codeNotRecognised(let guidance):
+            screen.kind = .codeNotRecognised(guidance)
+            screen.tone = .neutral
+            screen.icon = .questionInCircle
+            screen.title = Text.codeNotUsable
+            screen.instruction = Guidance(
+                zh: DisplayText.sanitized(guidance.zh) + "。" + Text.codeAction.zh,
+                en: DisplayText.sanitized(guidance.en) + ". " + Text.codeAction.en)
+        case .severalPeople(let people):
+            several(people.suffix(Screen.maximumTiles), clock: clock, into: &screen)
         }
         return screen
+    }
+
+    /// 他人代查: one tile per person; the headline counts them and takes the tone and shape of the most serious
+    /// result, so a red tile is never under a green headline.
+    private static func several(_ people: ArraySlice<TappedPerson>, clock: KioskClock, into screen: inout Screen) {
+        screen.kind = .severalPeople
+        screen.instruction = nil
+        var provenances: [Guidance] = []
+        for person in people {
+            var single = screen
+            single.kind = .idle
+            resolved(person.resolution, name: person.name, identity: person.identity, clock: clock, into: &single)
+            screen.tiles.append(
+                Screen.Tile(
+                    tone: single.tone, icon: single.icon,
+                    title: single.popup != nil && single.tone == .yellow && single.title.zh.hasPrefix("弹窗")
+                        ? Guidance(zh: "弹窗", en: "Notice") : single.title,
+                    maskedName: single.maskedName, maskedID: single.maskedID, notice: single.popup?.title))
+            if let provenance = single.provenance, !provenances.contains(provenance) { provenances.append(provenance) }
+        }
+        let worst = screen.tiles.max { severity($0.tone) < severity($1.tone) }
+        screen.tone = worst?.tone ?? .neutral
+        screen.icon = worst?.icon ?? .info
+        let n = screen.tiles.count
+        screen.title = Guidance(
+            zh: "他人代查 · \(n) 人",
+            en: n == 1 ? "Checking for others · 1 person" : "Checking for others · \(n) people")
+        // Offline wins over online when the answers came from both: the footer never claims more than the weakest.
+        screen.provenance = provenances.first { $0.zh.hasPrefix("离线") } ?? provenances.first
+    }
+
+    private static func severity(_ tone: Screen.Tone) -> Int {
+        switch tone {
+        case .green: 0
+        case .blue: 1
+        case .neutral: 2
+        case .yellow: 3
+        case .red: 4
+        }
     }
 
     private static func resolved(
@@ -163,7 +217,15 @@ public enum Layout {
     /// Fixed screen text.
     enum Text {
         static let tapCard = Guidance(zh: "请刷卡", en: "Please tap your card")
-        static let holdCard = Guidance(zh: "请将卡片放在读卡区", en: "Hold your card on the reader")
+        static let holdCard = Guidance(
+            zh: "身份证、社保卡、老年卡请放在屏幕下方的读卡区",
+            en: "Place your ID card, social security card or senior card on the reader below the screen")
+        static let wrongReader = Guidance(zh: "请用身份证读卡器", en: "Use the ID card reader")
+        static let wrongReaderAction = Guidance(
+            zh: "这里读不了身份证，请把身份证放在身份证读卡器上",
+            en: "This reader cannot read ID cards. Please place your ID card on the ID card reader")
+        static let codeNotUsable = Guidance(zh: "无法使用此二维码", en: "This code cannot be used")
+        static let codeAction = Guidance(zh: "请刷卡或出示健康码", en: "Please tap your card or show your health code")
         static let reading = Guidance(zh: "正在读卡", en: "Reading your card")
         static let keepCard = Guidance(zh: "请勿移开卡片", en: "Keep the card on the reader")
         static let cardNotRead = Guidance(zh: "读卡失败", en: "Card not read")

@@ -21,6 +21,12 @@ public struct Screen: Sendable, Hashable {
         case cannotVerify(CannotVerifyReason)
         /// Any other notice (maintenance, starting up).
         case message(Guidance)
+        /// A resident ID card was put on a reader that cannot read it (only the SAM ID-card reader can).
+        case idCardOnWrongReader
+        /// A scanned code the kiosk cannot use; the guidance says why.
+        case codeNotRecognised(Guidance)
+        /// 他人代查: several people tapped in a row (one helper with several cards), shown as ``Screen/tiles``.
+        case severalPeople
     }
 
     /// The colour family of the screen. Never the only signal: every tone comes with an ``Icon`` shape and words.
@@ -83,6 +89,32 @@ public struct Screen: Sendable, Hashable {
         }
     }
 
+    /// One person on a 他人代查 screen: status words, shape and colour, masked name and ID, the pop-up category.
+    public struct Tile: Sendable, Hashable {
+        public var tone: Tone
+        public var icon: Icon
+        public var title: Guidance
+        public var maskedName: String?
+        public var maskedID: String?
+        /// The pop-up category title, if the person has one.
+        public var notice: Guidance?
+
+        public init(
+            tone: Tone, icon: Icon, title: Guidance, maskedName: String? = nil, maskedID: String? = nil,
+            notice: Guidance? = nil
+        ) {
+            self.tone = tone
+            self.icon = icon
+            self.title = title
+            self.maskedName = maskedName
+            self.maskedID = maskedID
+            self.notice = notice
+        }
+    }
+
+    /// The most people one 他人代查 screen shows.
+    public static let maximumTiles = 4
+
     public var kind: Kind
     public var tone: Tone
     public var icon: Icon
@@ -102,11 +134,13 @@ public struct Screen: Sendable, Hashable {
     public var venue: String
     /// Current date and time in the kiosk's time zone, e.g. "2026-11-29 08:00 周日 Sun".
     public var dateTime: String
+    /// 他人代查: one tile per person, in tap order, at most ``maximumTiles``; empty otherwise.
+    public var tiles: [Tile]
 
     public init(
         kind: Kind, tone: Tone, icon: Icon, title: Guidance, instruction: Guidance? = nil, maskedName: String? = nil,
         maskedID: String? = nil, details: [Detail] = [], popup: Notice? = nil, provenance: Guidance? = nil,
-        venue: String, dateTime: String
+        venue: String, dateTime: String, tiles: [Tile] = []
     ) {
         self.kind = kind
         self.tone = tone
@@ -120,5 +154,6 @@ public struct Screen: Sendable, Hashable {
         self.provenance = provenance
         self.venue = venue
         self.dateTime = dateTime
+        self.tiles = tiles
     }
 }

@@ -4,6 +4,8 @@ import KioskCore
 struct TerminalLayout {
     var screen: Screen
     var width: Int
+    /// English only, in characters every Linux console font has (a virtual console cannot draw Chinese).
+    var englishOnly = false
 
     private typealias Line = TerminalLine
 
@@ -85,15 +87,17 @@ struct TerminalLayout {
     // MARK: - Sections
 
     private func headerLine() -> Line {
-        let right = screen.dateTime + " "
+        let right = (englishOnly ? Self.latinOnly(screen.dateTime) : screen.dateTime) + " "
         let venueRoom = max(0, width - DisplayText.width(right) - 2)
-        let venue = " " + DisplayText.truncated(DisplayText.sanitized(screen.venue), to: venueRoom)
+        let venueText = englishOnly ? Self.latinOnly(screen.venue) : screen.venue
+        let venue = " " + DisplayText.truncated(DisplayText.sanitized(venueText), to: venueRoom)
         let fill = max(1, width - DisplayText.width(venue) - DisplayText.width(right))
         return Line(.header, venue + String(repeating: " ", count: fill) + right)
     }
 
     private func footerLine() -> Line {
         guard let provenance = screen.provenance else { return Line(.body) }
+        if englishOnly { return Line(.bodyBold, " " + provenance.en) }
         let both = " \(provenance.zh) / \(provenance.en)"
         return Line(.bodyBold, DisplayText.width(both) <= width ? both : " " + provenance.zh)
     }
@@ -101,11 +105,17 @@ struct TerminalLayout {
     /// Masked name and ID on one line, or on two when one is too narrow.
     private func identityLines() -> [Line] {
         var parts: [[Line.Span]] = []
-        if let name = screen.maskedName {
-            parts.append([Line.Span(style: .label, text: "姓名 Name  "), Line.Span(style: .bodyBold, text: name)])
+        // On a virtual console a name in Chinese cannot be drawn: it is left out rather than shown as boxes.
+        if let name = screen.maskedName, !englishOnly || Self.isLatin(name) {
+            parts.append([
+                Line.Span(style: .label, text: englishOnly ? "Name  " : "姓名 Name  "),
+                Line.Span(style: .bodyBold, text: name),
+            ])
         }
         if let id = screen.maskedID {
-            parts.append([Line.Span(style: .label, text: "证件 ID  "), Line.Span(style: .bodyBold, text: id)])
+            parts.append([
+                Line.Span(style: .label, text: englishOnly ? "ID  " : "证件 ID  "), Line.Span(style: .bodyBold, text: id),
+            ])
         }
         guard !parts.isEmpty else { return [] }
         let lead = Line.Span(style: nil, text: " ")
@@ -117,7 +127,13 @@ struct TerminalLayout {
     }
 
     private func detailLines() -> [Line] {
-        screen.details.flatMap { detail -> [Line] in
+        if !screen.tiles.isEmpty { return tileLines() }
+        return screen.details.flatMap { detail -> [Line] in
+            if englishOnly {
+                return wrap("\(detail.label.en): \(detail.value.en)", width: max(1, width - 1)).map {
+                    Line(.body, " " + $0)
+                }
+            }
             let zh = " \(detail.label.zh)  \(detail.value.zh)"
             let en = "\(detail.label.en): \(detail.value.en)"
             let one = zh + "   " + en
@@ -131,6 +147,11 @@ struct TerminalLayout {
     private func popupLines() -> [Line] {
         guard let popup = screen.popup else { return [] }
         let inner = max(1, width - 2)
+        if englishOnly {
+            return (wrap("Notice: \(popup.title.en)", width: inner) + wrap(popup.guidance.en, width: inner)).map {
+                Line(.notice, " " + $0)
+            }
+        }
         let title = " 弹窗 Notice · \(popup.title.zh) \(popup.title.en)"
         var lines =
             DisplayText.width(title) <= width
@@ -144,17 +165,47 @@ struct TerminalLayout {
     private func instructionLines() -> [Line] {
         guard let instruction = screen.instruction else { return [] }
         let inner = max(1, width - 2)
+        if englishOnly { return wrap(instruction.en, width: inner).map { Line(.bodyBold, " " + $0) } }
         return (wrap(instruction.zh, width: inner) + wrap(instruction.en, width: inner)).map {
             Line(.bodyBold, " " + $0)
         }
+    }
+
+    /// 他人代查: one line per person (shape marker, number, status, masked name and ID).
+    private func tileLines() -> [Line] {
+        screen.tiles.enumerated().map { index, tile in
+            let title = englishOnly ? tile.title.en : "\(tile.title.zh) \(tile.title.en)"
+            let notice = tile.notice.map { englishOnly ? " (\($0.en))" : " (\($0.zh) \($0.en))" } ?? ""
+            let name = tile.maskedName.flatMap { englishOnly && !Self.isLatin($0) ? nil : $0 }
+            let who = [name, tile.maskedID].compactMap { $0 }.joined(separator: " ")
+            return Line(
+                .body,
+                [
+                    Line.Span(
+                        style: TerminalStyle.band(tile.tone), text: " \(TerminalIcon.marker(tile.icon)) \(index + 1) "),
+                    Line.Span(style: .bodyBold, text: " \(title)\(notice)"),
+                    Line.Span(style: nil, text: who.isEmpty ? "" : "  " + who),
+                ])
+        }
+    }
+
+    /// Whether every character of `text` is ASCII or Latin-1 (drawable by every Linux console font).
+    static func isLatin(_ text: String) -> Bool { text.unicodeScalars.allSatisfy { $0.value < 0x100 } }
+
+    /// `text` without the characters a Linux console cannot draw (CJK), spaces collapsed.
+    static func latinOnly(_ text: String) -> String {
+        let kept = String(String.UnicodeScalarView(text.unicodeScalars.filter { $0.value < 0x100 }))
+        return kept.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
     }
 
     // MARK: - Band
 
     private func bandLines(height: Int, style: TerminalStyle) -> [Line] {
         guard height > 0 else { return [] }
-        let zh = spacedTitle(DisplayText.sanitized(screen.title.zh))
-        let en = DisplayText.sanitized(screen.title.en)
+        // English only: the English title takes the Chinese title's place in the frame.
+        let zh =
+            englishOnly ? DisplayText.sanitized(screen.title.en) : spacedTitle(DisplayText.sanitized(screen.title.zh))
+        let en = englishOnly ? "" : DisplayText.sanitized(screen.title.en)
         let marker = TerminalIcon.marker(screen.icon)
         if height >= 5, let block = framedBlock(zh: zh, en: en) {
             let above = (height - block.count) / 2
@@ -163,7 +214,7 @@ struct TerminalLayout {
         }
         switch height {
         case 1:
-            return [Line(style, centred("\(marker) \(screen.title.zh) \(en)"))]
+            return [Line(style, centred(englishOnly ? "\(marker) \(zh)" : "\(marker) \(screen.title.zh) \(en)"))]
         default:
             var lines = [Line(style, centred("\(marker) \(zh)")), Line(style, centred(en))]
             while lines.count < height { lines.insert(Line(style), at: lines.count % 2 == 0 ? lines.count : 0) }

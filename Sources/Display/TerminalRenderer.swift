@@ -7,16 +7,30 @@
 /// so nothing scrolls. Colours are the 16 basic ones (the Linux console has them) in high-contrast pairs: black on
 /// bright green or yellow, white on red or blue. Text from data is stripped of control characters before drawing.
 public struct TerminalRenderer: Sendable {
-    public init() {}
+    /// Which languages and characters the terminal can show.
+    public enum Script: String, Sendable, Hashable {
+        /// Chinese and English, box-drawing frames: terminal emulators with CJK fonts.
+        case bilingual
+        /// English only, ASCII frames: the Linux virtual console, whose fonts have no Chinese (it would print
+        /// boxes). Names in Chinese are left out; masked ID numbers stay.
+        case englishOnly
+    }
+
+    public var script: Script
+
+    public init(script: Script = .bilingual) {
+        self.script = script
+    }
 
     /// The escape sequences and text that draw `screen` on a `columns` × `rows` terminal.
     public func render(_ screen: Screen, columns: Int, rows: Int) -> String {
         let width = max(1, columns)
         let height = max(1, rows)
-        let lines = TerminalLayout(screen: screen, width: width).lines(height: height)
+        let english = script == .englishOnly
+        let lines = TerminalLayout(screen: screen, width: width, englishOnly: english).lines(height: height)
         // Synchronized update (ignored where unsupported), hide cursor, home, clear.
         var out = "\u{1B}[?2026h\u{1B}[?25l\u{1B}[0m\u{1B}[H\u{1B}[2J"
-        out += lines.map { $0.ansi(width: width) }.joined(separator: "\r\n")
+        out += lines.map { $0.ansi(width: width, asciiOnly: english) }.joined(separator: "\r\n")
         out += "\u{1B}[0m\u{1B}[?2026l"
         return out
     }
@@ -66,12 +80,14 @@ struct TerminalLine {
         self.init(base, [Span(style: nil, text: text)])
     }
 
-    /// Plain text of the row, cut and padded to exactly `width` columns.
-    func ansi(width: Int) -> String {
+    /// Plain text of the row, cut and padded to exactly `width` columns; with `asciiOnly`, every character
+    /// outside ASCII becomes one ASCII character (frames and `·` to their ASCII look-alikes, anything else `?`).
+    func ansi(width: Int, asciiOnly: Bool = false) -> String {
         var out = base.sgr
         var used = 0
         for span in spans {
-            let text = DisplayText.prefix(DisplayText.sanitized(span.text), fitting: width - used)
+            let clean = DisplayText.sanitized(span.text)
+            let text = DisplayText.prefix(asciiOnly ? Self.ascii(clean) : clean, fitting: width - used)
             guard !text.isEmpty else { continue }
             if let style = span.style {
                 out += style.sgr + text + base.sgr
@@ -82,5 +98,24 @@ struct TerminalLine {
         }
         out += String(repeating: " ", count: max(0, width - used))
         return out + "\u{1B}[0m"
+    }
+
+    /// One ASCII character per character of `text` (wide characters become two).
+    static func ascii(_ text: String) -> String {
+        var out = ""
+        for character in text {
+            if character.isASCII {
+                out.append(character)
+                continue
+            }
+            switch character {
+            case "━", "─", "·", "–", "—": out += "-"
+            case "┃", "│": out += "|"
+            case "┏", "┓", "┗", "┛": out += "+"
+            case "…": out += "."
+            default: out += String(repeating: "?", count: max(1, DisplayText.width(of: character)))
+            }
+        }
+        return out
     }
 }

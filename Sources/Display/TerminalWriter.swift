@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -21,11 +23,41 @@ public struct TerminalWriter: Sendable {
     /// Size used when the descriptor is not a terminal or reports 0 × 0.
     public var fallbackSize: (columns: Int, rows: Int)
 
-    /// - Parameter fileDescriptor: an open descriptor the caller owns (default: standard output); not closed here.
-    public init(fileDescriptor: Int32 = 1, renderer: TerminalRenderer = TerminalRenderer()) {
+    /// - Parameters:
+    ///   - fileDescriptor: an open descriptor the caller owns (default: standard output); not closed here.
+    ///   - renderer: the renderer; by default one whose script suits the terminal (``script(for:environment:)``).
+    public init(fileDescriptor: Int32 = 1, renderer: TerminalRenderer? = nil) {
         self.fileDescriptor = fileDescriptor
-        self.renderer = renderer
+        self.renderer = renderer ?? TerminalRenderer(script: Self.script(for: fileDescriptor))
         self.fallbackSize = (80, 24)
+    }
+
+    /// English only on a Linux virtual console, bilingual elsewhere: the console's fonts have no Chinese.
+    ///
+    /// The descriptor decides when it is a terminal: `/dev/ttyN` (N a number; also `/dev/vc/N`) is a virtual
+    /// console, `/dev/pts/N` a terminal emulator whatever `TERM` says. For anything else (not a terminal,
+    /// `/dev/console`), `TERM=linux` in `environment` (default: the process's) means the virtual console.
+    public static func script(
+        for fileDescriptor: Int32, environment: [String: String]? = nil
+    ) -> TerminalRenderer.Script {
+        let environment = environment ?? ProcessInfo.processInfo.environment
+        var buffer = [CChar](repeating: 0, count: 256)
+        if ttyname_r(fileDescriptor, &buffer, buffer.count) == 0 {
+            let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if isVirtualConsole(path: name) { return .englishOnly }
+            if name.hasPrefix("/dev/pts/") { return .bilingual }
+        }
+        return environment["TERM"] == "linux" ? .englishOnly : .bilingual
+    }
+
+    /// Whether `path` names a Linux virtual console: `/dev/tty0`…`/dev/tty63` or `/dev/vc/N` (not `/dev/ttyS0`,
+    /// `/dev/ttyUSB0`, `/dev/ttyACM0`, `/dev/pts/3`).
+    public static func isVirtualConsole(path: String) -> Bool {
+        for prefix in ["/dev/tty", "/dev/vc/"] where path.hasPrefix(prefix) {
+            let number = path.dropFirst(prefix.count)
+            return !number.isEmpty && number.count <= 2 && number.allSatisfy(\.isASCII) && number.allSatisfy(\.isNumber)
+        }
+        return false
     }
 
     /// The terminal's size from `ioctl(TIOCGWINSZ)`, or ``fallbackSize``.

@@ -53,7 +53,25 @@ public struct KioskConfiguration: Sendable {
         case none
         /// The Linux framebuffer (``KioskConfiguration/framebuffer``).
         case framebuffer
+        /// Every frame written to a PNG file (``KioskConfiguration/pngOutput``): previews and tests.
+        case png
     }
+
+    /// Where the `png` renderer writes each frame (replaced atomically) and the panel size it draws, in pixels.
+    public struct PNGOutput: Sendable, Hashable {
+        public var path: String
+        public var width: Int
+        public var height: Int
+
+        public init(path: String = "/run/kiosk/frame.png", width: Int = 800, height: Int = 480) {
+            self.path = path
+            self.width = width
+            self.height = height
+        }
+    }
+
+    /// Output of the `png` renderer.
+    public var pngOutput: PNGOutput
 
     public init(
         snapshotPath: String = "/var/lib/kiosk/snapshot.sqlite",
@@ -72,6 +90,7 @@ public struct KioskConfiguration: Sendable {
         framebuffer: FramebufferSettings = FramebufferSettings(),
         sound: SoundConfiguration = SoundConfiguration(),
         timeZone: TimeZone = TimeZone(identifier: "Asia/Shanghai") ?? .current,
+        pngOutput: PNGOutput = PNGOutput(),
         central: CentralSettings? = nil
     ) {
         self.snapshotPath = snapshotPath
@@ -91,6 +110,7 @@ public struct KioskConfiguration: Sendable {
         self.sound = sound
         self.timeZone = timeZone
         self.central = central
+        self.pngOutput = pngOutput
     }
 }
 

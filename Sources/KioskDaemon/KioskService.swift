@@ -32,11 +32,12 @@ public struct KioskService: Service {
     /// Opens the snapshot and the visit log and builds the pipeline. No PC/SC call happens before `run()`.
     /// - Parameters:
     ///   - renderer: draws instead of the configured renderer (tests draw to a pseudo-terminal).
-    ///   - rasterizer: turns screens into pixels for the `framebuffer` renderer.
+    ///   - rasterizer: turns screens into pixels for the `framebuffer` renderer; `nil` draws with FreeType glyphs
+    ///     (``GlyphScreenRasterizer``), tests may pass ``ToneRasterizer``.
     /// - Throws: the SQLite error when the snapshot or the visit log cannot be opened or migrated.
     public init(
         configuration: KioskConfiguration, renderer override: (any Renderer)? = nil,
-        rasterizer: any ScreenRasterizer = ToneRasterizer(), logger: Logger
+        rasterizer: (any ScreenRasterizer)? = nil, logger: Logger
     ) throws {
         self.configuration = configuration
         self.logger = logger
@@ -102,10 +103,19 @@ public struct KioskService: Service {
             renderer = NullDisplay()
         case .framebuffer:
             terminal = nil
+            let pixels: any ScreenRasterizer
+            do { pixels = try rasterizer ?? GlyphScreenRasterizer() } catch {
+                throw StartupError(what: "fonts", path: "the configured font list", cause: error)
+            }
             let display = FramebufferRenderer(
-                configuration: configuration.framebuffer.rendererConfiguration, rasterizer: rasterizer)
+                configuration: configuration.framebuffer.rendererConfiguration, rasterizer: pixels)
             framebuffer = display
             renderer = display
+        case .png:
+            terminal = nil
+            let output = configuration.pngOutput
+            renderer = try PNGRenderer(
+                url: URL(fileURLWithPath: output.path), width: output.width, height: output.height)
         }
         self.framebuffer = framebuffer
         if configuration.sound.enabled {

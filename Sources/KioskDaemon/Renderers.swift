@@ -1,15 +1,24 @@
 public import Display
 
-/// The terminal renderer as a ``Renderer``: full-screen ANSI on a descriptor (standard output by default).
+/// The terminal renderer as a ``Renderer``: full-screen ANSI on a descriptor (standard output by default),
+/// redrawn at the new size when the terminal is resized (`SIGWINCH`), English-only on a Linux virtual console.
 public struct TerminalDisplay: Renderer {
     public let writer: TerminalWriter
+    private let terminal: ResizingTerminal
 
-    public init(writer: TerminalWriter = TerminalWriter()) { self.writer = writer }
+    public init(writer: TerminalWriter = TerminalWriter()) {
+        self.writer = writer
+        terminal = ResizingTerminal(writer: writer)
+        terminal.start()
+    }
 
-    public func draw(_ screen: Screen) async throws { try writer.draw(screen) }
+    public func draw(_ screen: Screen) async throws { try terminal.draw(screen) }
 
-    /// Clears the screen and shows the cursor again.
-    public func restore() { try? writer.restore() }
+    /// Stops following resizes, clears the screen and shows the cursor again.
+    public func restore() {
+        terminal.stop()
+        try? writer.restore()
+    }
 }
 
 /// Draws nothing: for headless runs where frames are only observed (tests, benchmarks).

@@ -202,7 +202,13 @@ public actor TapPipeline {
             log[metadataKey: "kiosk.result"] = "error"
             guidance = .askStaff
         }
-        await show(.cardProblem(guidance), source: source, start: start, removable: removable, log: log)
+        let state: DisplayState =
+            switch error {
+            case is IDCardOnPCSCReader: .idCardOnWrongReader
+            case let scan as ScanNotUsable: .codeNotRecognised(scan.guidance)
+            default: .cardProblem(guidance)
+            }
+        await show(state, source: source, start: start, removable: removable, log: log)
     }
 
     private func show(

@@ -36,7 +36,7 @@ struct KioskdCommand: AsyncParsableCommand {
     var samDevice: String?
     @Option(name: .customLong("sam-baud"), help: "Line speed of the SAM ID-card reader, in baud.")
     var samBaud = 115_200
-    @Option(help: "Renderer: terminal, framebuffer or none.")
+    @Option(help: "Renderer: terminal, framebuffer, png or none.")
     var renderer = KioskConfiguration.RendererKind.terminal.rawValue
     @Option(name: .customLong("fb-device"), help: "Framebuffer device for --renderer framebuffer.")
     var framebufferDevice = FramebufferSettings().devicePath
@@ -52,6 +52,10 @@ struct KioskdCommand: AsyncParsableCommand {
     var soundRate = SoundConfiguration().sampleRate
     @Option(name: .customLong("speech-command"), help: "Also speak the result: command given the words as last argument (e.g. 'espeak-ng -v zh').")
     var speechCommand: String?
+    @Option(name: .customLong("png-out"), help: "With --renderer png: the file each frame is written to.")
+    var pngOut = KioskConfiguration.PNGOutput().path
+    @Option(name: .customLong("png-size"), help: "With --renderer png: panel size in pixels, WIDTHxHEIGHT.")
+    var pngSize = "800x480"
     @Option(name: .customLong("time-zone"), help: "Time zone of the clock on screen.")
     var timeZone = "Asia/Shanghai"
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
@@ -73,6 +77,15 @@ struct KioskdCommand: AsyncParsableCommand {
     @Option(name: .customLong("central-cert"), help: "PEM certificate to trust instead of the system roots (pinning).")
     var centralCertificate: String?
 
+    /// `--png-size` as (width, height), or nil when malformed.
+    var pngDimensions: (Int, Int)? {
+        let parts = pngSize.lowercased().split(separator: "x")
+        guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]), (16...8192).contains(w),
+            (16...8192).contains(h)
+        else { return nil }
+        return (w, h)
+    }
+
     func validate() throws {
         if centralURL != nil {
             guard tokenFile != nil, kioskID != nil, centralPublicKey != nil else {
@@ -80,13 +93,14 @@ struct KioskdCommand: AsyncParsableCommand {
             }
         }
         guard KioskConfiguration.RendererKind(rawValue: renderer) != nil else {
-            throw ValidationError("--renderer must be one of: terminal, framebuffer, none")
+            throw ValidationError("--renderer must be one of: terminal, framebuffer, png, none")
         }
         guard FramebufferRotation(degrees: framebufferRotation) != nil else {
             throw ValidationError("--fb-rotation: 0, 90, 180 or 270")
         }
         guard !soundCommand.split(separator: " ").isEmpty else { throw ValidationError("--sound-command is empty") }
         guard (8_000...48_000).contains(soundRate) else { throw ValidationError("--sound-rate: Hz from 8000 to 48000") }
+        guard pngDimensions != nil else { throw ValidationError("--png-size: WIDTHxHEIGHT, 16 to 8192 pixels each") }
         guard TimeZone(identifier: timeZone) != nil else { throw ValidationError("--time-zone: unknown '\(timeZone)'") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown '\(logLevel)'") }
         guard hold.isFinite, hold > 0, hold <= 3600 else { throw ValidationError("--hold: seconds from 0 to 3600") }
@@ -121,6 +135,7 @@ struct KioskdCommand: AsyncParsableCommand {
                 enabled: sound, playerCommand: soundCommand.split(separator: " ").map(String.init),
                 sampleRate: soundRate, speechCommand: speechCommand.map { $0.split(separator: " ").map(String.init) }),
             timeZone: TimeZone(identifier: timeZone)!,
+            pngOutput: KioskConfiguration.PNGOutput(path: pngOut, width: pngDimensions!.0, height: pngDimensions!.1),
             central: centralURL.map {
                 CentralSettings(
                     baseURL: $0, tokenFile: tokenFile, kioskID: kioskID!, publicKeyBase64: centralPublicKey!,

@@ -133,13 +133,10 @@ struct TapEndToEndTests {
             let slot = kiosk.harness.slot(0)
             try slot.insert(ResidentIDPlainCardImage())
             let frame = try await kiosk.nextFrame("ID card on the wrong reader") { $0.tapToFrame != nil }
-            guard case .unreadableCard(let guidance) = frame.screen.kind else {
-                Issue.record("expected the card-problem screen, got \(frame.screen.kind)")
-                return
-            }
-            #expect(guidance.zh == "请将身份证放在身份证阅读区")
-            #expect(guidance.en == "Please place your ID card on the ID-card reader")
-            _ = try await kiosk.terminal.waitForText("请将身份证放在身份证阅读区")
+            #expect(frame.screen.kind == .idCardOnWrongReader)
+            #expect(frame.screen.title == Guidance(zh: "请用身份证读卡器", en: "Use the ID card reader"))
+            #expect(frame.screen.instruction?.zh == "这里读不了身份证，请把身份证放在身份证读卡器上")
+            _ = try await kiosk.terminal.waitForText("这里读不了身份证，请把身份证放在身份证读卡器上")
             #expect(try kiosk.visits.count() == 0)
             try await kiosk.harness.remove(slot, waitingForReader: 0)
         }

@@ -21,14 +21,16 @@ public enum SoundCue: String, Sendable, Hashable, CaseIterable {
         switch screen.kind {
         case .idle, .reading:
             return nil
-        case .result:
+        case .result, .severalPeople:
+            // 他人代查: the screen's tone is the worst tile's.
             switch screen.tone {
             case .green: self = .positive
             case .yellow: self = .caution
             case .red: self = .alert
             case .neutral, .blue: self = .notice
             }
-        case .unknownPerson, .unreadableCard, .invalidID, .cannotVerify, .message:
+        case .unknownPerson, .unreadableCard, .invalidID, .cannotVerify, .message, .idCardOnWrongReader,
+            .codeNotRecognised:
             self = .notice
         }
     }
