@@ -21,6 +21,10 @@ public struct KioskConfiguration: Sendable {
     public var minimumHoldSeconds: Double
     /// How long a scan's result stays, in seconds (a printed code has no removal to wait for).
     public var scanHoldSeconds: Double
+    /// 他人代查 (a helper checking for several people): a different card tapped within this many seconds of the
+    /// previous result being drawn, while it is still on screen, joins it as a tile (up to 4). 0 turns it off
+    /// (the default: in a queue of strangers, the next person must not see the previous one's tile).
+    public var severalPeopleWindowSeconds: Double = 0
     /// A snapshot older than this many seconds answers "cannot verify" (DESIGN.md §1 step 4).
     public var maximumSnapshotAgeSeconds: Double
     /// Readers whose names contain any of these substrings are ignored (SAM/SIM slots that always hold a card).

@@ -29,6 +29,8 @@ public actor TapPipeline {
 
     private var shownAt: ContinuousClock.Instant?
     private var shownSource: String?
+    /// The people on the result screen now (他人代查 tiles when more than one), oldest first.
+    private var tapped: [TappedPerson] = []
     private var removedAt: ContinuousClock.Instant?
     private var outOfService = false
     private var idleTimer: Task<Void, Never>?
@@ -177,7 +179,7 @@ public actor TapPipeline {
                 // The card's own ID number failed its check and nothing else is known: say so, not "unknown".
                 state = .invalidID
             } else {
-                state = .resolved(resolution, name: reading.displayName, identity: usable.first!)
+                state = collect(TappedPerson(resolution: resolution, name: reading.displayName, identity: usable.first!))
             }
         }
         await show(state, source: source, start: start, removable: removable, log: log)
@@ -211,9 +213,29 @@ public actor TapPipeline {
         await show(state, source: source, start: start, removable: removable, log: log)
     }
 
+    /// The state for a newly resolved person: alone, or with the people tapped just before (他人代查) when
+    /// ``KioskConfiguration/severalPeopleWindowSeconds`` allows and their result is still on screen.
+    private func collect(_ person: TappedPerson) -> DisplayState {
+        let window = configuration.severalPeopleWindowSeconds
+        if window > 0, let shownAt, !tapped.isEmpty, clock.now - shownAt <= .milliseconds(Int64(window * 1000)) {
+            tapped.removeAll { $0.identity == person.identity }  // the same card again: its tile moves last
+            tapped.append(person)
+            if tapped.count > 4 { tapped.removeFirst(tapped.count - 4) }
+        } else {
+            tapped = [person]
+        }
+        return tapped.count == 1
+            ? .resolved(person.resolution, name: person.name, identity: person.identity)
+            : .severalPeople(tapped)
+    }
+
     private func show(
         _ state: DisplayState, source: String, start: ContinuousClock.Instant, removable: Bool, log: Logger
     ) async {
+        switch state {
+        case .resolved, .severalPeople: break
+        default: tapped = []  // a problem screen ends a 他人代查 series
+        }
         shownSource = source
         removedAt = nil
         let latency = await draw(state, tapStartedAt: start)
@@ -244,6 +266,7 @@ public actor TapPipeline {
         self.shownAt = nil
         shownSource = nil
         removedAt = nil
+        tapped = []
         await draw(idleState, tapStartedAt: nil)
     }
 

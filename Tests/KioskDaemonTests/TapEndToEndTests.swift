@@ -142,6 +142,38 @@ struct TapEndToEndTests {
         }
     }
 
+    /// 他人代查 (severalPeopleWindowSeconds on): three different cards tapped in a row, each while the previous result
+    /// is still on screen, end on one screen of three tiles, oldest first; each tap is its own visit.
+    @Test func severalPeopleTappedInARowShareOneScreen() async throws {
+        let people = try Data(contentsOf: KioskUnderTest.demoPeopleFile)
+        let cards = Array(
+            try DemoCardList(contentsOf: KioskUnderTest.demoPeopleFile).taps.filter { $0.removeAfterAPDUs == nil }
+                .prefix(3))
+        try await KioskUnderTest.with(people: people, configure: {
+            $0.severalPeopleWindowSeconds = 60
+            $0.minimumHoldSeconds = 20
+        }) { kiosk in
+            let slot = kiosk.harness.slot(0)
+            var last: DrawnFrame?
+            for (index, card) in cards.enumerated() {
+                try slot.insert(card.image)
+                last = try await kiosk.nextFrame("tap \(index)") { $0.tapToFrame != nil }
+                try await kiosk.harness.remove(slot, waitingForReader: 0)
+                if index == 0 {
+                    #expect(last?.screen.tiles.isEmpty == true)
+                    guard case .result = last?.screen.kind else {
+                        Issue.record("the first tap shows its own result")
+                        return
+                    }
+                }
+            }
+            let screen = try #require(last).screen
+            #expect(screen.kind == .severalPeople)
+            #expect(screen.tiles.count == 3)
+            #expect(try kiosk.visits.count() == 3)
+        }
+    }
+
     /// Reader-state event → frame written, over the demo cards of `Tests/Fixtures/demo-people.json` in turn (one
     /// round by default; `KIOSK_TAP_BENCH_TAPS=N` taps N cards, as `make bench` does). Asserts that every tap drew
     /// the screen its person calls for; prints the figures and asserts no wall-clock limit.
