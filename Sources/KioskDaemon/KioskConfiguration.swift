@@ -1,10 +1,11 @@
 public import Barcode
 public import Foundation
+public import Logging
 
 /// Everything `kioskd` needs to run, with defaults a venue can use as they are.
 ///
-/// Loaded from command-line flags (see `kioskd --help`); the configuration file of the deployment issue will fill
-/// the same struct.
+/// Loaded from `/etc/kioskd/kioskd.toml`, `KIOSKD_*` environment variables and `kioskd`'s flags by
+/// ``ConfigurationLoader``; every key is in ``keys`` (and in `docs/configuration.md`, generated from it).
 public struct KioskConfiguration: Sendable {
     /// Path of the offline status snapshot (SQLite), built by `kioskctl snapshot import` or the sync service.
     public var snapshotPath: String
@@ -39,6 +40,8 @@ public struct KioskConfiguration: Sendable {
     public var timeZone: TimeZone
     /// The central service (online lookups, snapshot sync, visit upload); `nil` for a snapshot-only kiosk.
     public var central: CentralSettings?
+    /// Lowest level `kioskd` logs (to standard error, which systemd puts in the journal).
+    public var logLevel: Logger.Level
 
     /// The renderers `kioskd` can draw with.
     public enum RendererKind: String, Sendable, CaseIterable {
@@ -63,7 +66,8 @@ public struct KioskConfiguration: Sendable {
         scanners: ScannerSettings = ScannerSettings(),
         renderer: RendererKind = .terminal,
         timeZone: TimeZone = TimeZone(identifier: "Asia/Shanghai") ?? .current,
-        central: CentralSettings? = nil
+        central: CentralSettings? = nil,
+        logLevel: Logger.Level = .notice
     ) {
         self.snapshotPath = snapshotPath
         self.visitLogPath = visitLogPath
@@ -80,6 +84,7 @@ public struct KioskConfiguration: Sendable {
         self.renderer = renderer
         self.timeZone = timeZone
         self.central = central
+        self.logLevel = logLevel
     }
 }
 

@@ -5,100 +5,120 @@ import Logging
 import ServiceLifecycle
 import UnixSignals
 
-/// `kioskd`: the kiosk daemon. Parses flags into a `KioskConfiguration`, bootstraps logging to standard error and
-/// runs the kiosk service until SIGTERM or SIGINT.
+/// `kioskd`: the kiosk daemon. Loads the configuration (`/etc/kioskd/kioskd.toml`, `KIOSKD_*` variables, flags),
+/// bootstraps logging to standard error (the journal under systemd) and runs the kiosk service until SIGTERM or
+/// SIGINT.
 @main
 struct KioskdCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kioskd",
         abstract: "Self-service status kiosk: tap a card, see the status.")
 
-    @Option(help: "Offline status snapshot (SQLite).")
-    var snapshot = KioskConfiguration().snapshotPath
-    @Option(name: .customLong("visit-log"), help: "Visit log (SQLite), written before each result is shown.")
-    var visitLog = KioskConfiguration().visitLogPath
-    @Option(help: "Venue identifier written into each visit.")
-    var venue = KioskConfiguration().venueID
-    @Option(name: .customLong("venue-name"), help: "Venue name shown on screen.")
-    var venueName = KioskConfiguration().venueName
-    @Option(help: "Seconds a result stays on screen at most.")
-    var hold = KioskConfiguration().holdSeconds
-    @Option(name: .customLong("min-hold"), help: "Seconds a result stays on screen at least, once the card is removed.")
-    var minimumHold = KioskConfiguration().minimumHoldSeconds
-    @Option(name: .customLong("max-snapshot-age"), help: "Hours after which the snapshot answers 'cannot verify'.")
-    var maximumSnapshotAgeHours = KioskConfiguration().maximumSnapshotAgeSeconds / 3600
+    @Option(help: "Configuration file (TOML; default \(ConfigurationLoader.defaultPath) if it exists, or $KIOSKD_CONFIG).")
+    var config: String?
+    @Flag(name: .customLong("check-config"), help: "Check the configuration, print problems and warnings, exit 1 on an error.")
+    var checkConfig = false
+    @Flag(name: .customLong("print-config-reference"), help: "Print the reference of every configuration key (Markdown).")
+    var printConfigReference = false
+    @Flag(name: .customLong("print-default-config"), help: "Print the default kioskd.toml, every key commented out.")
+    var printDefaultConfig = false
+
+    // Each flag below overrides one key of the configuration file (see --print-config-reference).
+    @Option(help: "Offline status snapshot (SQLite). [storage.snapshot_path]")
+    var snapshot: String?
+    @Option(name: .customLong("visit-log"), help: "Visit log (SQLite), written before each result is shown. [storage.visit_log_path]")
+    var visitLog: String?
+    @Option(help: "Venue identifier written into each visit. [kiosk.venue_id]")
+    var venue: String?
+    @Option(name: .customLong("venue-name"), help: "Venue name shown on screen. [kiosk.venue_name]")
+    var venueName: String?
+    @Option(help: "Seconds a result stays on screen at most. [display.hold_seconds]")
+    var hold: String?
+    @Option(name: .customLong("min-hold"), help: "Seconds a result stays on screen at least, once the card is removed. [display.min_hold_seconds]")
+    var minimumHold: String?
+    @Option(name: .customLong("max-snapshot-age"), help: "Hours after which the snapshot answers 'cannot verify'. [storage.max_snapshot_age_hours]")
+    var maximumSnapshotAgeHours: String?
     @Option(
         name: .customLong("ignore-reader"),
-        help: "Ignore readers whose name contains this text (repeatable; default: SAM, SIM).")
+        help: "Ignore readers whose name contains this text (repeatable; default: SAM, SIM). [readers.ignore]")
     var ignoredReaders: [String] = []
-    @Option(name: .customLong("sam-device"), help: "Serial device of a GA 467 SAM ID-card reader (e.g. /dev/kiosk-sam).")
+    @Option(name: .customLong("sam-device"), help: "Serial device of a GA 467 SAM ID-card reader (e.g. /dev/kiosk-sam). [sam.device]")
     var samDevice: String?
-    @Option(name: .customLong("sam-baud"), help: "Line speed of the SAM ID-card reader, in baud.")
-    var samBaud = 115_200
-    @Option(help: "Renderer: terminal or none.")
-    var renderer = KioskConfiguration.RendererKind.terminal.rawValue
-    @Option(name: .customLong("time-zone"), help: "Time zone of the clock on screen.")
-    var timeZone = "Asia/Shanghai"
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel = "notice"
-    @Option(name: .customLong("central-url"), help: "Central service base URL (e.g. https://central.example.org); omit for snapshot-only.")
+    @Option(name: .customLong("sam-baud"), help: "Line speed of the SAM ID-card reader, in baud. [sam.baud]")
+    var samBaud: String?
+    @Option(help: "Renderer: terminal or none. [display.renderer]")
+    var renderer: String?
+    @Option(name: .customLong("time-zone"), help: "Time zone of the clock on screen. [kiosk.time_zone]")
+    var timeZone: String?
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical. [kiosk.log_level]")
+    var logLevel: String?
+    @Option(name: .customLong("central-url"), help: "Central service base URL; omit for snapshot-only. [central.url]")
     var centralURL: String?
-    @Option(name: .customLong("token-file"), help: "File holding this kiosk's bearer token for the central service.")
+    @Option(name: .customLong("token-file"), help: "File holding this kiosk's bearer token. [central.token_file]")
     var tokenFile: String?
-    @Option(name: .customLong("kiosk-id"), help: "This kiosk's id, sent to the central service.")
+    @Option(name: .customLong("kiosk-id"), help: "This kiosk's id, sent to the central service. [central.kiosk_id]")
     var kioskID: String?
-    @Option(name: .customLong("central-public-key"), help: "The central service's Ed25519 manifest key, base64 (32 bytes).")
+    @Option(name: .customLong("central-public-key"), help: "The central service's Ed25519 manifest key, base64 (32 bytes). [central.public_key]")
     var centralPublicKey: String?
-    @Option(name: .customLong("central-cert"), help: "PEM certificate to trust instead of the system roots (pinning).")
+    @Option(name: .customLong("central-cert"), help: "PEM certificate to trust instead of the system roots. [central.pinned_certificate]")
     var centralCertificate: String?
 
-    func validate() throws {
-        if centralURL != nil {
-            guard tokenFile != nil, kioskID != nil, centralPublicKey != nil else {
-                throw ValidationError("--central-url needs --token-file, --kiosk-id and --central-public-key")
-            }
-        }
-        guard KioskConfiguration.RendererKind(rawValue: renderer) != nil else {
-            throw ValidationError("--renderer must be one of: terminal, none")
-        }
-        guard TimeZone(identifier: timeZone) != nil else { throw ValidationError("--time-zone: unknown '\(timeZone)'") }
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown '\(logLevel)'") }
-        guard hold.isFinite, hold > 0, hold <= 3600 else { throw ValidationError("--hold: seconds from 0 to 3600") }
-        guard minimumHold.isFinite, minimumHold >= 0, minimumHold <= hold else {
-            throw ValidationError("--min-hold: seconds from 0 to --hold (\(hold))")
-        }
-        guard maximumSnapshotAgeHours.isFinite, maximumSnapshotAgeHours > 0, maximumSnapshotAgeHours <= 24 * 365 else {
-            throw ValidationError("--max-snapshot-age: hours from 0 to 8760")
+    /// The flags given, as configuration key paths → text (the loader parses and checks them like the file).
+    var flagValues: [String: String] {
+        let pairs: [(String, String?)] = [
+            ("storage.snapshot_path", snapshot), ("storage.visit_log_path", visitLog), ("kiosk.venue_id", venue),
+            ("kiosk.venue_name", venueName), ("display.hold_seconds", hold),
+            ("display.min_hold_seconds", minimumHold), ("storage.max_snapshot_age_hours", maximumSnapshotAgeHours),
+            ("readers.ignore", ignoredReaders.isEmpty ? nil : ignoredReaders.joined(separator: ",")),
+            ("sam.device", samDevice), ("sam.baud", samBaud), ("display.renderer", renderer),
+            ("kiosk.time_zone", timeZone), ("kiosk.log_level", logLevel), ("central.url", centralURL),
+            ("central.token_file", tokenFile), ("central.kiosk_id", kioskID),
+            ("central.public_key", centralPublicKey), ("central.pinned_certificate", centralCertificate),
+        ]
+        return Dictionary(uniqueKeysWithValues: pairs.compactMap { key, value in value.map { (key, $0) } })
+    }
+
+    /// Loads the configuration (file, environment, flags); prints the problems and exits 1 when it cannot be used.
+    func loadConfiguration() throws -> ConfigurationLoader.Loaded {
+        do {
+            return try ConfigurationLoader.load(
+                path: config, environment: ProcessInfo.processInfo.environment, flags: flagValues)
+        } catch {
+            FileHandle.standardError.write(Data("kioskd: configuration error\n\(error)\n".utf8))
+            throw ExitCode(1)
         }
     }
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel)!
+        if printConfigReference {
+            print(ConfigurationReference.markdown(), terminator: "")
+            return
+        }
+        if printDefaultConfig {
+            print(ConfigurationReference.defaultFile(), terminator: "")
+            return
+        }
+        let loaded = try loadConfiguration()
+        if checkConfig {
+            for warning in loaded.warnings { print("warning: \(warning)") }
+            print("configuration OK (\(loaded.file ?? "no file, defaults")\(loaded.configuration.central == nil ? ", snapshot only" : ""))")
+            return
+        }
+        let configuration = loaded.configuration
+        let level = configuration.logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
         let logger = Logger(label: "kioskd")
-        let configuration = KioskConfiguration(
-            snapshotPath: snapshot, visitLogPath: visitLog, venueID: venue, venueName: venueName,
-            holdSeconds: hold, minimumHoldSeconds: minimumHold,
-            maximumSnapshotAgeSeconds: maximumSnapshotAgeHours * 3600,
-            ignoredReaderNames: ignoredReaders.isEmpty ? KioskConfiguration().ignoredReaderNames : ignoredReaders,
-            samDevicePath: samDevice, samBaudRate: samBaud,
-            renderer: KioskConfiguration.RendererKind(rawValue: renderer)!,
-            timeZone: TimeZone(identifier: timeZone)!,
-            central: centralURL.map {
-                CentralSettings(
-                    baseURL: $0, tokenFile: tokenFile, kioskID: kioskID!, publicKeyBase64: centralPublicKey!,
-                    pinnedCertificatePath: centralCertificate,
-                    stateDirectory: URL(fileURLWithPath: snapshot).deletingLastPathComponent().path)
-            })
+        for warning in loaded.warnings { logger.warning("configuration: \(warning)") }
         let service = try KioskService(configuration: configuration, logger: logger)
         // Central client, sync and uploader first, so a graceful shutdown stops the tap pipeline before them.
+        let services: [any Service] = service.centralServices + [service]
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: service.centralServices.map { .init(service: $0) } + [.init(service: service)],
+                services: services.map { .init(service: $0) },
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()

@@ -1,0 +1,257 @@
+import Barcode
+import Foundation
+import Logging
+import SmartCard
+
+extension KioskConfiguration {
+    /// Every key of `kioskd.toml`, in the order of the reference. This table is the one place a setting is declared:
+    /// `docs/configuration.md` and `packaging/kioskd.toml` are generated from it (`kioskd --print-config-reference`,
+    /// `--print-default-config`; a test keeps the checked-in copies equal), and the loader accepts exactly these keys
+    /// (anything else is a typo and an error).
+    ///
+    /// To add a setting: add a field to ``KioskConfiguration`` and one entry here, then regenerate the two files.
+    public static let keys: [ConfigurationKey] = kioskKeys + displayKeys + storageKeys + inputKeys + centralKeys
+
+    private static let defaults = KioskConfiguration()
+    private static let centralDefaults = CentralSettings(baseURL: "", kioskID: "", publicKeyBase64: "")
+
+    private static let kioskKeys: [ConfigurationKey] = [
+        .init(
+            "kiosk", "venue_id", .string, default: defaults.venueID,
+            "Venue identifier written into every visit record.",
+            apply: { draft, value throws(ConfigurationValue.Problem) in
+                draft.configuration.venueID = try value.nonEmptyString("venue id")
+            }),
+        .init(
+            "kiosk", "venue_name", .string, default: defaults.venueName, "Venue name shown on screen.",
+            apply: { draft, value throws(ConfigurationValue.Problem) in
+                draft.configuration.venueName = try value.string()
+            }),
+        .init(
+            "kiosk", "time_zone", .string, default: defaults.timeZone.identifier,
+            "Time zone of the clock and times on screen (an IANA name, e.g. Asia/Shanghai).",
+            apply: { draft, value throws(ConfigurationValue.Problem) in
+                guard let zone = TimeZone(identifier: try value.string()) else {
+                    throw ConfigurationValue.Problem(allowed: "an IANA time zone name such as Asia/Shanghai")
+                }
+                draft.configuration.timeZone = zone
+            }),
+        .init(
+            "kiosk", "log_level", .string, default: defaults.logLevel.rawValue,
+            "Lowest level written to the journal: trace, debug, info, notice, warning, error or critical.",
+            apply: { draft, value throws(ConfigurationValue.Problem) in
+                let word = try value.oneOf(Logger.Level.allCases.map(\.rawValue))
+                draft.configuration.logLevel = Logger.Level(rawValue: word)!
+            }),
+    ]
+
+    private static let displayKeys: [ConfigurationKey] = [
+        .init(
+            "display", "renderer", .string, default: defaults.renderer.rawValue,
+            "What draws the screens: terminal (full-screen ANSI on the service's terminal) or none (headless).",
+            apply: { draft, value throws(ConfigurationValue.Problem) in
+                let word = try value.oneOf(RendererKind.allCases.map(\.rawValue))
+                draft.configuration.renderer = RendererKind(rawValue: word)!
+            }),
+        .init(
+            "display", "hold_seconds", .number, default: plainNumber(defaults.holdSeconds), unit: "s",
+            "Longest time a result stays on screen, card on the reader or not (privacy); greater than 0, at most 3600.",
+            apply: { draft, value throws(ConfigurationValue.Problem) in
+                draft.configuration.holdSeconds = try value.number(in: 0...3600, excludingLower: true, "seconds")
+            }),
+        .init(
+            "display", "min_hold_seconds", .number, default: plainNumber(defaults.minimumHoldSeconds), unit: "s",
+            "Shortest time a result stays once the card is taken away; 0 to hold_seconds.",
+            apply: { draft, value throws(ConfigurationValue.Problem) in
+                draft.configuration.minimumHoldSeconds = try value.number(in: 0...3600, "seconds")
+            }),
+        .init(
+            "display", "scan_hold_seconds", .number, default: plainNumber(defaults.scanHoldSeconds), unit: "s",
+            "How long a scanned code's result stays (a printed code is never removed); greater than 0, at most 3600.",
+            apply: { draft, value throws(ConfigurationValue.Problem) in
+                draft.configuration.scanHoldSeconds = try value.number(in: 0...3600, excludingLower: true, "seconds")
+            }),
+    ]
+
+    private static let storageKeys: [ConfigurationKey] = [
+        .init(
+            "storage", "snapshot_path", .string, default: defaults.snapshotPath,
+            "The offline status snapshot (SQLite); created if missing, filled by the sync or `kioskctl snapshot import`.",
+            apply: { draft, value throws(ConfigurationValue.Problem) in
+                draft.configuration.snapshotPath = try value.nonEmptyString("path")
+            }),
+        .init(
+            "storage", "visit_log_path", .string, default: defaults.visitLogPath,
+            "The visit log (SQLite, store-and-forward); created if missing.",
+            apply: { draft, value throws(ConfigurationValue.Problem) in
+                draft.configuration.visitLogPath = try value.nonEmptyString("path")
+            }),
+        .init(
+            "storage", "state_directory", .string, default: "none",
+            "Directory for partial snapshot downloads (systemd's StateDirectory=kiosk); empty: the directory of "
+                + "snapshot_path.",
+            apply: { draft, value throws(ConfigurationValue.Problem) in
+                guard let path = try value.optionalString() else { return }
+                draft.central.stateDirectory = path
+                draft.stateDirectoryGiven = true
+            }),
+        .init(
+            "storage", "max_snapshot_age_hours", .number,
+            default: plainNumber(defaults.maximumSnapshotAgeSeconds / 3600), unit: "h",
+            "A snapshot older than this answers 'cannot verify', never a stale green; greater than 0, at most 8760.",
+            apply: { draft, value throws(ConfigurationValue.Problem) in
+                draft.configuration.maximumSnapshotAgeSeconds =
+                    try value.number(in: 0...8760, excludingLower: true, "hours") * 3600
+            }),
+    ]
+
+    private static let inputKeys: [ConfigurationKey] = [
+        .init(
+            "readers", "ignore", .strings, default: "[\"SAM\", \"SIM\"]",
+            "PC/SC readers whose name contains any of these texts are not used (SAM/SIM slots always hold a card).",
+            apply: { draft, value throws(ConfigurationValue.Problem) in
+                draft.configuration.ignoredReaderNames = try value.strings()
+            }),
+        .init(
+            "sam", "device", .string, default: "none",
+            "Serial device of a GA 467 SAM ID-card reader, e.g. /dev/kiosk-sam (the udev symlink); empty for none.",
+            apply: { draft, value throws(ConfigurationValue.Problem) in
+                draft.configuration.samDevicePath = try value.optionalString()
+            }),
+        .init(
+            "sam", "baud", .integer, default: String(defaults.samBaudRate), unit: "baud",
+            "Line speed of the SAM reader (a standard serial speed; most modules use 115200).",
+            apply: { draft, value throws(ConfigurationValue.Problem) in
+                let speeds = SerialSpeed.supported.map(\.baud)
+                guard case .integer(let baud) = value, speeds.contains(baud) else {
+                    throw ConfigurationValue.Problem(
+                        allowed: "one of: \(speeds.map(String.init).joined(separator: ", "))")
+                }
+                draft.configuration.samBaudRate = baud
+            }),
+        .init(
+            "scanners", "discover", .boolean, default: String(defaults.scanners.discover),
+            "Find barcode scanners through udev at start and on hotplug.",
+            apply: { draft, value throws(ConfigurationValue.Problem) in
+                draft.configuration.scanners.discover = try value.boolean()
+            }),
+        .init(
+            "scanners", "devices", .strings, default: "[]",
+            "Scanner devices to open in any case (evdev /dev/input/…, hidraw, ttyACM…; the kind is told by the path).",
+            apply: { draft, value throws(ConfigurationValue.Problem) in
+                draft.configuration.scanners.devices = try value.strings()
+            }),
+        .init(
+            "scanners", "keyboard_layout", .string, default: defaults.scanners.keyboardLayout.rawValue,
+            "Keyboard country a keyboard-wedge scanner types in: us, uk, de or fr.",
+            apply: { draft, value throws(ConfigurationValue.Problem) in
+                let word = try value.oneOf(KeyboardLayout.allCases.map(\.rawValue))
+                draft.configuration.scanners.keyboardLayout = KeyboardLayout(rawValue: word)!
+            }),
+    ]
+
+    private static let centralKeys: [ConfigurationKey] = [
+        central(
+            "url", .string, default: "none",
+            "Base URL of the central service, e.g. https://central.example.org; leave the [central] section out for a "
+                + "snapshot-only kiosk.",
+            apply: { settings, value throws(ConfigurationValue.Problem) in
+                let text = try value.nonEmptyString("URL")
+                guard let url = URL(string: text), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                    throw ConfigurationValue.Problem(allowed: "an http:// or https:// URL with a host")
+                }
+                settings.baseURL = text
+            }),
+        central(
+            "kiosk_id", .string, default: "none", "This kiosk's id, sent with every request (required with url).",
+            apply: { settings, value throws(ConfigurationValue.Problem) in
+                settings.kioskID = try value.nonEmptyString("kiosk id")
+            }),
+        central(
+            "token_file", .string, default: "none",
+            "File holding this kiosk's bearer token, readable only by the service (mode 0600 or 0640 root:kiosk); "
+                + "token_file or token is required with url.",
+            apply: { settings, value throws(ConfigurationValue.Problem) in
+                settings.tokenFile = try value.nonEmptyString("path")
+            }),
+        central(
+            "token", .string, default: "none",
+            "The bearer token itself; prefer token_file, so this file can stay world-readable.",
+            apply: { settings, value throws(ConfigurationValue.Problem) in
+                settings.token = try value.nonEmptyString("token")
+            }),
+        central(
+            "public_key", .string, default: "none",
+            "The centre's Ed25519 snapshot-manifest key, base64 of 32 bytes (`kiosk-central keygen` prints it; "
+                + "required with url).",
+            apply: { settings, value throws(ConfigurationValue.Problem) in
+                let text = try value.string()
+                guard let bytes = Data(base64Encoded: text), bytes.count == 32 else {
+                    throw ConfigurationValue.Problem(allowed: "base64 of a 32-byte Ed25519 public key")
+                }
+                settings.publicKeyBase64 = text
+            }),
+        central(
+            "pinned_certificate", .string, default: "none",
+            "A PEM certificate trusted instead of the system roots (certificate pinning).",
+            apply: { settings, value throws(ConfigurationValue.Problem) in
+                settings.pinnedCertificatePath = try value.optionalString()
+            }),
+        central(
+            "lookup_deadline_ms", .integer, default: String(centralDefaults.lookupDeadlineMilliseconds), unit: "ms",
+            "The whole online lookup; past it the snapshot answers. 50 to 10000.",
+            apply: { settings, value throws(ConfigurationValue.Problem) in
+                settings.lookupDeadlineMilliseconds = try value.integer(in: 50...10_000, "milliseconds")
+            }),
+        central(
+            "sync_interval_seconds", .number, default: plainNumber(centralDefaults.syncIntervalSeconds), unit: "s",
+            "Snapshot sync period (and one sync at start); 10 to 86400.",
+            apply: { settings, value throws(ConfigurationValue.Problem) in
+                settings.syncIntervalSeconds = try value.number(in: 10...86_400, "seconds")
+            }),
+        central(
+            "upload_interval_seconds", .number, default: plainNumber(centralDefaults.uploadIntervalSeconds),
+            unit: "s", "Visit upload period while uploads succeed; 1 to 86400.",
+            apply: { settings, value throws(ConfigurationValue.Problem) in
+                settings.uploadIntervalSeconds = try value.number(in: 1...86_400, "seconds")
+            }),
+        central(
+            "max_clock_skew_seconds", .number, default: plainNumber(centralDefaults.maximumClockSkewSeconds),
+            unit: "s", "Warn when the centre's Date header differs from the kiosk clock by more; 1 to 86400.",
+            apply: { settings, value throws(ConfigurationValue.Problem) in
+                settings.maximumClockSkewSeconds = try value.number(in: 1...86_400, "seconds")
+            }),
+        central(
+            "visit_retention_days", .number, default: plainNumber(centralDefaults.visitRetentionDays), unit: "days",
+            "Uploaded visits older than this are deleted from the kiosk; 0 to 365.",
+            apply: { settings, value throws(ConfigurationValue.Problem) in
+                settings.visitRetentionDays = try value.number(in: 0...365, "days")
+            }),
+        central(
+            "initial_manifest", .string, default: "none",
+            "A signed snapshot manifest shipped with the installation, installed when no snapshot is there yet "
+                + "(with initial_payload).",
+            apply: { settings, value throws(ConfigurationValue.Problem) in
+                settings.initialManifestPath = try value.optionalString()
+            }),
+        central(
+            "initial_payload", .string, default: "none", "The payload belonging to initial_manifest.",
+            apply: { settings, value throws(ConfigurationValue.Problem) in
+                settings.initialPayloadPath = try value.optionalString()
+            }),
+    ]
+
+    /// A `[central]` key: fills the draft's ``CentralSettings`` and marks the section as used.
+    private static func central(
+        _ name: String, _ type: ConfigurationKey.ValueType, default defaultText: String, unit: String? = nil,
+        _ summary: String,
+        apply: @escaping @Sendable (inout CentralSettings, ConfigurationValue) throws(ConfigurationValue.Problem) -> Void
+    ) -> ConfigurationKey {
+        ConfigurationKey(
+            "central", name, type, default: defaultText, unit: unit, summary,
+            apply: { draft, value throws(ConfigurationValue.Problem) in
+                draft.centralKeys.insert(name)  // even when the value is wrong: the section is in use
+                try apply(&draft.central, value)
+            })
+    }
+}
