@@ -11,6 +11,7 @@ extension KioskConfiguration {
     ///
     /// To add a setting: add a field to ``KioskConfiguration`` and one entry here, then regenerate the two files.
     public static let keys: [ConfigurationKey] = kioskKeys + displayKeys + storageKeys + inputKeys + centralKeys
+        + watchdogKeys
 
     private static let defaults = KioskConfiguration()
     private static let centralDefaults = CentralSettings(baseURL: "", kioskID: "", publicKeyBase64: "")
@@ -239,6 +240,16 @@ extension KioskConfiguration {
             apply: { settings, value throws(ConfigurationValue.Problem) in
                 settings.initialPayloadPath = try value.optionalString()
             }),
+    ]
+
+    private static let watchdogKeys: [ConfigurationKey] = [
+        .init(
+            "watchdog", "tap_stall_seconds", .number, default: plainNumber(defaults.tapStallSeconds), unit: "s",
+            "Under systemd's WatchdogSec=, a tap still in progress after this long counts as stuck and WATCHDOG=1 is "
+                + "withheld, so systemd restarts kioskd; 1 to 600.",
+            apply: { draft, value throws(ConfigurationValue.Problem) in
+                draft.configuration.tapStallSeconds = try value.number(in: 1...600, "seconds")
+            })
     ]
 
     /// A `[central]` key: fills the draft's ``CentralSettings`` and marks the section as used.

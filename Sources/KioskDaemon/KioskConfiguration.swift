@@ -42,6 +42,9 @@ public struct KioskConfiguration: Sendable {
     public var central: CentralSettings?
     /// Lowest level `kioskd` logs (to standard error, which systemd puts in the journal).
     public var logLevel: Logger.Level
+    /// Under systemd's watchdog: a tap (read, lookup, visit, frame) still in progress after this many seconds counts
+    /// as stuck, and `WATCHDOG=1` is withheld so that systemd restarts `kioskd`.
+    public var tapStallSeconds: Double
 
     /// The renderers `kioskd` can draw with.
     public enum RendererKind: String, Sendable, CaseIterable {
@@ -67,7 +70,8 @@ public struct KioskConfiguration: Sendable {
         renderer: RendererKind = .terminal,
         timeZone: TimeZone = TimeZone(identifier: "Asia/Shanghai") ?? .current,
         central: CentralSettings? = nil,
-        logLevel: Logger.Level = .notice
+        logLevel: Logger.Level = .notice,
+        tapStallSeconds: Double = 20
     ) {
         self.snapshotPath = snapshotPath
         self.visitLogPath = visitLogPath
@@ -85,6 +89,7 @@ public struct KioskConfiguration: Sendable {
         self.timeZone = timeZone
         self.central = central
         self.logLevel = logLevel
+        self.tapStallSeconds = tapStallSeconds
     }
 }
 

@@ -33,6 +33,10 @@ public actor TapPipeline {
     private var outOfService = false
     private var idleTimer: Task<Void, Never>?
     private var observers: [UUID: AsyncStream<DrawnFrame>.Continuation] = [:]
+    /// Since when the pipeline has been working on an event without pause (nil while idle), and how many entry
+    /// points are in progress (a scan can arrive while a card is read): the watchdog's measure of a stuck tap.
+    private var busySince: ContinuousClock.Instant?
+    private var busyDepth = 0
 
     public init(
         configuration: KioskConfiguration,
@@ -84,12 +88,35 @@ public actor TapPipeline {
 
     /// Draws the idle screen: the kiosk is ready for the first tap.
     public func start() async {
+        beginWork()
+        defer { endWork() }
         await draw(idleState, tapStartedAt: nil)
+    }
+
+    /// How long the event in progress has been running, or `nil` when the pipeline is waiting for input.
+    ///
+    /// The watchdog asks this (through `KioskService.livenessProblem()`): an answer at all shows the actor is not
+    /// blocked, and a duration longer than any tap can take (card read, 800 ms lookup, visit append, one frame)
+    /// shows a tap is stuck, e.g. on a renderer or a database that no longer returns.
+    public func busyDuration() -> Duration? {
+        busySince.map { clock.now - $0 }
+    }
+
+    private func beginWork() {
+        if busyDepth == 0 { busySince = clock.now }
+        busyDepth += 1
+    }
+
+    private func endWork() {
+        busyDepth -= 1
+        if busyDepth == 0 { busySince = nil }
     }
 
     /// While no input can take a tap (pcscd gone, no reader), the idle screen says so instead of inviting a tap.
     public func setOutOfService(_ outOfService: Bool) async {
         guard outOfService != self.outOfService else { return }
+        beginWork()
+        defer { endWork() }
         self.outOfService = outOfService
         if shownAt == nil { await draw(idleState, tapStartedAt: nil) }
     }
@@ -110,6 +137,8 @@ public actor TapPipeline {
 
     /// Handles one PC/SC reader event (public so tests and other inputs can drive the pipeline directly).
     public func handle(_ event: ReaderInput) async {
+        beginWork()
+        defer { endWork() }
         switch event {
         case .cardPresent(let reader, let atr, let at):
             await tap(reader: reader, atr: atr, at: at)
@@ -147,6 +176,8 @@ public actor TapPipeline {
     public func present(
         _ reading: CardReading, source: String, event: String, at start: ContinuousClock.Instant, removable: Bool
     ) async {
+        beginWork()
+        defer { endWork() }
         var log = logger
         log[metadataKey: "kiosk.reader"] = "\(source)"
         log[metadataKey: "kiosk.event"] = "\(event)"
@@ -186,6 +217,8 @@ public actor TapPipeline {
     public func presentProblem(
         _ error: any Error, source: String, event: String, at start: ContinuousClock.Instant, removable: Bool
     ) async {
+        beginWork()
+        defer { endWork() }
         var log = logger
         log[metadataKey: "kiosk.reader"] = "\(source)"
         log[metadataKey: "kiosk.event"] = "\(event)"
@@ -234,6 +267,8 @@ public actor TapPipeline {
 
     private func expire(deadline: ContinuousClock.Instant) async {
         guard let shownAt, hold.idleDeadline(shownAt: shownAt, removedAt: removedAt) == deadline else { return }
+        beginWork()
+        defer { endWork() }
         self.shownAt = nil
         shownSource = nil
         removedAt = nil

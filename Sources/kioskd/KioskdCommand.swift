@@ -6,8 +6,8 @@ import ServiceLifecycle
 import UnixSignals
 
 /// `kioskd`: the kiosk daemon. Loads the configuration (`/etc/kioskd/kioskd.toml`, `KIOSKD_*` variables, flags),
-/// bootstraps logging to standard error (the journal under systemd) and runs the kiosk service until SIGTERM or
-/// SIGINT.
+/// bootstraps logging to standard error (the journal under systemd) and runs the kiosk service, with sd_notify when
+/// systemd asks for it, until SIGTERM or SIGINT.
 @main
 struct KioskdCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -114,8 +114,16 @@ struct KioskdCommand: AsyncParsableCommand {
         let logger = Logger(label: "kioskd")
         for warning in loaded.warnings { logger.warning("configuration: \(warning)") }
         let service = try KioskService(configuration: configuration, logger: logger)
-        // Central client, sync and uploader first, so a graceful shutdown stops the tap pipeline before them.
-        let services: [any Service] = service.centralServices + [service]
+        // Central client, sync and uploader first, so a graceful shutdown stops the tap pipeline before them; the
+        // systemd notifier last: READY=1 once all the above are built, STOPPING=1 first on shutdown.
+        var services: [any Service] = service.centralServices + [service]
+        let environment = ProcessInfo.processInfo.environment
+        if let socket = try SystemdNotifySocket(environment: environment) {
+            services.append(
+                SystemdNotifier(
+                    socket: socket, watchdog: SystemdWatchdog(environment: environment), health: service,
+                    logger: logger))
+        }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services.map { .init(service: $0) },

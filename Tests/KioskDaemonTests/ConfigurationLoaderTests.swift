@@ -104,6 +104,8 @@ struct ConfigurationLoaderTests {
             lookup_deadline_ms = 600
             sync_interval_seconds = 120
 
+            [watchdog]
+            tap_stall_seconds = 30
             """)
         let loaded = try ConfigurationLoader.load(path: file, environment: [:], flags: [:])
         let c = loaded.configuration
@@ -126,6 +128,7 @@ struct ConfigurationLoaderTests {
         #expect(c.scanners.discover == false)
         #expect(c.scanners.devices == ["/dev/input/kiosk-scanner"])
         #expect(c.scanners.keyboardLayout == .de)
+        #expect(c.tapStallSeconds == 30)
         let central = try #require(c.central)
         #expect(central.baseURL == "https://central.example.org")
         #expect(central.kioskID == "kiosk-0007")
