@@ -1,8 +1,9 @@
 # CardKiosk: see README.md. Targets that run code depend on `deps`, which installs Debian packages as root.
 SWIFT ?= swift
-DEB_PACKAGES := pkg-config libpcsclite-dev pcscd vsmartcard-vpcd libsqlite3-dev libudev-dev udev util-linux
+# systemd: systemd-analyze and systemd-sysusers for the unit and package checks.
+DEB_PACKAGES := pkg-config libpcsclite-dev pcscd vsmartcard-vpcd libsqlite3-dev libudev-dev udev util-linux systemd
 
-.PHONY: deps build test demo bench clean
+.PHONY: deps build test demo bench clean check-units
 
 deps:
 	@scripts/install-deps.sh $(DEB_PACKAGES)
@@ -21,6 +22,11 @@ demo: deps
 BENCH_TAPS ?= 60
 bench: deps
 	KIOSK_TAP_BENCH_TAPS=$(BENCH_TAPS) $(SWIFT) test --filter tapToFrameLatency
+
+# The systemd units through systemd-analyze (also part of `make test`, in SystemdUnitTests).
+check-units: deps
+	systemd-analyze security --offline=yes --threshold=20 systemd/kioskd.service
+	systemd-analyze security --offline=yes --threshold=20 systemd/kiosk-central.service
 
 clean:
 	rm -rf .build
