@@ -168,8 +168,11 @@ public enum ConfigurationLoader {
     static func readFile(_ path: String) throws(ConfigurationError) -> (
         values: [String: ConfigurationValue], problems: [ConfigurationError.Problem]
     ) {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let reason = FileManager.default.fileExists(atPath: path) ? "cannot read it (permissions?)" : "no such file"
+        // FileHandle rather than Data(contentsOf:), which refuses character devices such as /dev/null.
+        guard let handle = FileHandle(forReadingAtPath: path), let data = try? handle.readToEnd() ?? Data() else {
+            let reason =
+                FileManager.default.fileExists(atPath: path)
+                ? "cannot read it (permissions? kioskd runs as user kiosk)" : "no such file"
             throw ConfigurationError(problems: [.init(source: path, key: nil, message: reason)])
         }
         guard let text = String(data: data, encoding: .utf8) else {

@@ -14,6 +14,7 @@ struct KioskCtl: ParsableCommand {
             Readers.self,
             ReadCard.self,
             Scan.self,
+            Doctor.self,
         ])
 }
 
