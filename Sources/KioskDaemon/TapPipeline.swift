@@ -202,6 +202,9 @@ public actor TapPipeline {
             }
             log[metadataKey: "kiosk.result"] = "\(resolution.resultCode)"
             log[metadataKey: "kiosk.provenance"] = "\(resolution.provenanceCode)"
+            if case .snapshot(_, let asOf) = resolution.provenance {
+                log[metadataKey: "kiosk.snapshot_age_s"] = "\(Int(now.timeIntervalSince(asOf)))"
+            }
             log[metadataKey: "kiosk.subject"] = "\(subject?.key.hex ?? "-")"
             if case .unknownPerson = resolution.outcome, !reading.rejectedFields.isEmpty {
                 // The card's own ID number failed its check and nothing else is known: say so, not "unknown".

@@ -106,7 +106,10 @@ struct KioskdCommand: AsyncParsableCommand {
         }
         let configuration = loaded.configuration
         let level = configuration.logLevel
+        // Under systemd with stderr in the journal ($JOURNAL_STREAM): <N> priority prefixes, no timestamps.
+        let toJournal = ProcessInfo.processInfo.environment["JOURNAL_STREAM"] != nil
         LoggingSystem.bootstrap { label in
+            if toJournal { return JournalLogHandler(level: level) }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
