@@ -6,9 +6,21 @@ import Testing
 import Glibc
 #endif
 
-/// Runs a program; returns its exit status, standard output and standard error.
+/// Runs a program; returns its exit status, standard output and standard error. The waiting happens on a thread of
+/// its own: blocking one of Swift's cooperative threads (two on this machine) would stall other suites' async tests.
 func runProgram(
     _ path: String, _ arguments: [String], environment: [String: String]? = nil
+) async throws -> (status: Int32, output: String, error: String) {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread {
+            continuation.resume(with: Result { try runProgramBlocking(path, arguments, environment: environment) })
+        }
+        thread.start()
+    }
+}
+
+private func runProgramBlocking(
+    _ path: String, _ arguments: [String], environment: [String: String]?
 ) throws -> (status: Int32, output: String, error: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
@@ -57,7 +69,7 @@ enum BuiltProducts {
 
 /// `kioskd --check-config` as a technician runs it: the real executable and real files.
 struct CheckConfigExecutableTests {
-    @Test func goodAndBadConfigurationsGiveExitStatusAndNamedProblems() throws {
+    @Test func goodAndBadConfigurationsGiveExitStatusAndNamedProblems() async throws {
         let kioskd = BuiltProducts.path("kioskd")
         try #require(FileManager.default.isExecutableFile(atPath: kioskd), "\(kioskd) not built")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("check-config-\(UUID())")
@@ -66,29 +78,29 @@ struct CheckConfigExecutableTests {
 
         let good = directory.appendingPathComponent("good.toml")
         try "[display]\nhold_seconds = 8\n".write(to: good, atomically: true, encoding: .utf8)
-        let ok = try runProgram(kioskd, ["--check-config", "--config", good.path], environment: ["PATH": "/usr/bin"])
+        let ok = try await runProgram(kioskd, ["--check-config", "--config", good.path], environment: ["PATH": "/usr/bin"])
         #expect(ok.status == 0, "\(ok)")
         #expect(ok.output.contains("configuration OK (\(good.path), snapshot only)"))
 
         let bad = directory.appendingPathComponent("bad.toml")
         try "[display]\nhold_seconds = \"long\"\nrendrer = \"none\"\n".write(to: bad, atomically: true, encoding: .utf8)
-        let failed = try runProgram(kioskd, ["--check-config", "--config", bad.path], environment: ["PATH": "/usr/bin"])
+        let failed = try await runProgram(kioskd, ["--check-config", "--config", bad.path], environment: ["PATH": "/usr/bin"])
         #expect(failed.status == 1)
         #expect(failed.error.contains("\(bad.path): display.hold_seconds: must be seconds greater than 0 and at most 3600"))
         #expect(failed.error.contains("\(bad.path): display.rendrer: unknown key; did you mean display.renderer?"))
 
         // A flag beats the file, and the environment is read.
-        let flagged = try runProgram(
+        let flagged = try await runProgram(
             kioskd, ["--check-config", "--config", good.path, "--hold", "0"],
             environment: ["PATH": "/usr/bin", "KIOSKD_SAM_BAUD": "115200"])
         #expect(flagged.status == 1)
         #expect(flagged.error.contains("command line: display.hold_seconds: must be seconds greater than 0"))
     }
 
-    @Test func printedReferenceIsTheCheckedInOne() throws {
+    @Test func printedReferenceIsTheCheckedInOne() async throws {
         let kioskd = BuiltProducts.path("kioskd")
         try #require(FileManager.default.isExecutableFile(atPath: kioskd), "\(kioskd) not built")
-        let printed = try runProgram(kioskd, ["--print-config-reference"])
+        let printed = try await runProgram(kioskd, ["--print-config-reference"])
         #expect(printed.status == 0)
         let checkedIn = try String(
             contentsOf: BuiltProducts.repository.appendingPathComponent("docs/configuration.md"), encoding: .utf8)

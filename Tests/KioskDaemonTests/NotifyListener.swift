@@ -79,6 +79,20 @@ final class NotifyListener: Sendable {
         throw TestFailure("no \(what) datagram within \(timeout); got: \(messages)")
     }
 
+    /// Waits (at most `timeout`) until at least `count` datagrams equal to `message` arrived after the first
+    /// `offset`; returns how long that took.
+    @discardableResult
+    func waitFor(_ count: Int, of message: String, after offset: Int, timeout: Duration = .seconds(10)) async throws
+        -> Duration
+    {
+        let started = ContinuousClock.now
+        while ContinuousClock.now < started + timeout {
+            if messages.dropFirst(offset).filter({ $0 == message }).count >= count { return ContinuousClock.now - started }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw TestFailure("fewer than \(count) \(message) within \(timeout); got: \(messages.dropFirst(offset))")
+    }
+
     func stop() {
         state.stopped.store(true, ordering: .releasing)
         if let directory { try? FileManager.default.removeItem(atPath: directory) }

@@ -21,18 +21,11 @@ struct SystemdUnitTests {
         return true
     }
 
-    /// Runs systemd-analyze; returns exit status and combined output.
-    static func analyze(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: systemdAnalyze!)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    /// Runs systemd-analyze (off the cooperative pool, see ``runProgram(_:_:environment:)``); returns its exit
+    /// status and its standard output and error together.
+    static func analyze(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let result = try await runProgram(systemdAnalyze!, arguments)
+        return (result.status, result.output + result.error)
     }
 
     /// "→ Overall exposure level for kioskd.service: 1.5 OK 🙂" → 1.5
@@ -43,31 +36,31 @@ struct SystemdUnitTests {
         return Double(value)
     }
 
-    @Test(arguments: units) func exposureIsAtMostTwo(unit: String) throws {
+    @Test(arguments: units) func exposureIsAtMostTwo(unit: String) async throws {
         if Self.skipped() { return }
         let path = Self.repository.appendingPathComponent("systemd/\(unit)").path
         // --threshold is on a 0–100 scale: 20 means 2.0 (exit status 1 above it).
-        let result = try Self.analyze(["security", "--offline=yes", "--threshold=20", path])
+        let result = try await Self.analyze(["security", "--offline=yes", "--threshold=20", path])
         let score = try #require(Self.exposure(in: result.output), "no exposure line in:\n\(result.output)")
         print("systemd-analyze security \(unit): \(score)")
         #expect(score <= 2.0, "\(unit) exposure \(score) > 2.0:\n\(result.output)")
         #expect(result.status == 0)
     }
 
-    @Test func thresholdReallyFailsAWeakUnit() throws {
+    @Test func thresholdReallyFailsAWeakUnit() async throws {
         if Self.skipped() { return }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("units-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let weak = directory.appendingPathComponent("weak.service")
         try "[Service]\nExecStart=/bin/true\n".write(to: weak, atomically: true, encoding: .utf8)
-        let result = try Self.analyze(["security", "--offline=yes", "--threshold=20", weak.path])
+        let result = try await Self.analyze(["security", "--offline=yes", "--threshold=20", weak.path])
         #expect(result.status != 0)
         #expect((Self.exposure(in: result.output) ?? 0) > 2.0)
     }
 
     /// verify checks that ExecStart's binary exists: the copies point it at /bin/true, everything else unchanged.
-    @Test func verifyIsClean() throws {
+    @Test func verifyIsClean() async throws {
         if Self.skipped() { return }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("units-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -83,17 +76,17 @@ struct SystemdUnitTests {
                 .write(to: copy, atomically: true, encoding: .utf8)
             paths.append(copy.path)
         }
-        let result = try Self.analyze(["verify"] + paths)
+        let result = try await Self.analyze(["verify"] + paths)
         #expect(result.status == 0)
         #expect(result.output.trimmingCharacters(in: .whitespacesAndNewlines) == "", "\(result.output)")
 
         // And it does complain about a key systemd 252 does not know (so the empty output above means something).
         let bad = directory.appendingPathComponent("bad.service")
         try "[Service]\nExecStart=/bin/true\nRestartSteps=5\n".write(to: bad, atomically: true, encoding: .utf8)
-        #expect(try Self.analyze(["verify", bad.path]).output.contains("Unknown key 'RestartSteps'"))
+        #expect(try await Self.analyze(["verify", bad.path]).output.contains("Unknown key 'RestartSteps'"))
     }
 
-    @Test func kioskdUnitKeepsTheDirectivesTheKioskNeeds() throws {
+    @Test func kioskdUnitKeepsTheDirectivesTheKioskNeeds() async throws {
         let text = try String(
             contentsOf: Self.repository.appendingPathComponent("systemd/kioskd.service"), encoding: .utf8)
         let lines = Set(text.split(separator: "\n").map(String.init))
