@@ -11,7 +11,7 @@ extension KioskConfiguration {
     ///
     /// To add a setting: add a field to ``KioskConfiguration`` and one entry here, then regenerate the two files.
     public static let keys: [ConfigurationKey] = kioskKeys + displayKeys + storageKeys + inputKeys + centralKeys
-        + watchdogKeys
+        + watchdogKeys + metricsKeys
 
     private static let defaults = KioskConfiguration()
     private static let centralDefaults = CentralSettings(baseURL: "", kioskID: "", publicKeyBase64: "")
@@ -249,6 +249,18 @@ extension KioskConfiguration {
                 + "withheld, so systemd restarts kioskd; 1 to 600.",
             apply: { draft, value throws(ConfigurationValue.Problem) in
                 draft.configuration.tapStallSeconds = try value.number(in: 1...600, "seconds")
+            })
+    ]
+
+    private static let metricsKeys: [ConfigurationKey] = [
+        .init(
+            "metrics", "listen", .string, default: "none",
+            "host:port for Prometheus metrics at /metrics (taps, results by provenance, tap-to-frame latency, snapshot "
+                + "age, visits waiting, inputs connected), e.g. 127.0.0.1:9464; empty: off.",
+            apply: { draft, value throws(ConfigurationValue.Problem) in
+                guard let listen = try value.optionalString() else { return }
+                _ = try KioskMetrics.parse(listen)
+                draft.configuration.metricsListen = listen
             })
     ]
 

@@ -45,6 +45,8 @@ public struct KioskConfiguration: Sendable {
     /// Under systemd's watchdog: a tap (read, lookup, visit, frame) still in progress after this many seconds counts
     /// as stuck, and `WATCHDOG=1` is withheld so that systemd restarts `kioskd`.
     public var tapStallSeconds: Double
+    /// `host:port` where ``KioskMetrics`` serves Prometheus metrics (`GET /metrics`), or `nil` for none (default).
+    public var metricsListen: String?
 
     /// The renderers `kioskd` can draw with.
     public enum RendererKind: String, Sendable, CaseIterable {
@@ -71,7 +73,8 @@ public struct KioskConfiguration: Sendable {
         timeZone: TimeZone = TimeZone(identifier: "Asia/Shanghai") ?? .current,
         central: CentralSettings? = nil,
         logLevel: Logger.Level = .notice,
-        tapStallSeconds: Double = 20
+        tapStallSeconds: Double = 20,
+        metricsListen: String? = nil
     ) {
         self.snapshotPath = snapshotPath
         self.visitLogPath = visitLogPath
@@ -90,6 +93,7 @@ public struct KioskConfiguration: Sendable {
         self.central = central
         self.logLevel = logLevel
         self.tapStallSeconds = tapStallSeconds
+        self.metricsListen = metricsListen
     }
 }
 

@@ -10,6 +10,10 @@ public struct DrawnFrame: Sendable {
     /// Reader-state event → frame written, for frames that answer a tap.
     public var tapToFrame: Duration?
     public var drawnAt: ContinuousClock.Instant
+    /// For frames that answer a tap: the result code (`normal`, `unknown`, `invalidID`, `cardNotRead`, …) and where
+    /// the answer came from (`online`, `snapshot`, `cannotVerify`; `nil` when nothing was resolved). No identity.
+    public var result: String? = nil
+    public var provenance: String? = nil
 }
 
 /// The tap path of DESIGN.md §1: reader event → card profile → identities → resolver → visit log → layout → renderer,
@@ -245,7 +249,9 @@ public actor TapPipeline {
     ) async {
         shownSource = source
         removedAt = nil
-        let latency = await draw(state, tapStartedAt: start)
+        let latency = await draw(
+            state, tapStartedAt: start, result: log[metadataKey: "kiosk.result"].map { "\($0)" },
+            provenance: log[metadataKey: "kiosk.provenance"].map { "\($0)" })
         if !removable, let shownAt {
             removedAt = shownAt.advanced(by: .milliseconds(Int64(configuration.scanHoldSeconds * 1000)))
         }
@@ -280,7 +286,9 @@ public actor TapPipeline {
 
     /// Lays out and draws a state; returns the tap-to-frame latency when `tapStartedAt` is given.
     @discardableResult
-    private func draw(_ state: DisplayState, tapStartedAt: ContinuousClock.Instant?) async -> Duration? {
+    private func draw(
+        _ state: DisplayState, tapStartedAt: ContinuousClock.Instant?, result: String? = nil, provenance: String? = nil
+    ) async -> Duration? {
         let screen = Layout.screen(
             for: state, now: Date(), venue: configuration.venueName, timeZone: configuration.timeZone)
         do {
@@ -295,7 +303,8 @@ public actor TapPipeline {
         default: shownAt = drawnAt
         }
         let latency = tapStartedAt.map { drawnAt - $0 }
-        let frame = DrawnFrame(screen: screen, tapToFrame: latency, drawnAt: drawnAt)
+        let frame = DrawnFrame(
+            screen: screen, tapToFrame: latency, drawnAt: drawnAt, result: result, provenance: provenance)
         for continuation in observers.values { continuation.yield(frame) }
         return latency
     }

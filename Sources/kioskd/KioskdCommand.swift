@@ -120,6 +120,9 @@ struct KioskdCommand: AsyncParsableCommand {
         // Central client, sync and uploader first, so a graceful shutdown stops the tap pipeline before them; the
         // systemd notifier last: READY=1 once all the above are built, STOPPING=1 first on shutdown.
         var services: [any Service] = service.centralServices + [service]
+        if let listen = configuration.metricsListen {
+            services.append(try KioskMetrics(kiosk: service, listen: listen, logger: logger))
+        }
         let environment = ProcessInfo.processInfo.environment
         if let socket = try SystemdNotifySocket(environment: environment) {
             services.append(

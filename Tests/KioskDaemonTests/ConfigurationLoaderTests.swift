@@ -243,6 +243,23 @@ struct ConfigurationLoaderTests {
         #expect(found.map(\.description) == ["command line: display.min_hold_seconds: must be at most display.hold_seconds (5)"])
     }
 
+    @Test func metricsAreOffByDefaultAndNeedHostAndPort() throws {
+        #expect(try ConfigurationLoader.load(path: nil, defaultPath: Self.absent).configuration.metricsListen == nil)
+        let on = try ConfigurationLoader.load(
+            path: nil, environment: ["KIOSKD_METRICS_LISTEN": "127.0.0.1:9464"], defaultPath: Self.absent)
+        #expect(on.configuration.metricsListen == "127.0.0.1:9464")
+        let found = problems {
+            _ = try ConfigurationLoader.load(path: nil, flags: [:], defaultPath: Self.absent)
+            _ = try ConfigurationLoader.load(
+                path: nil, environment: ["KIOSKD_METRICS_LISTEN": "9464"], defaultPath: Self.absent)
+        }
+        #expect(
+            found.map(\.description) == [
+                "environment KIOSKD_METRICS_LISTEN: metrics.listen: must be host:port, e.g. 127.0.0.1:9464, or empty "
+                    + "for off (got \"9464\")"
+            ])
+    }
+
     @Test func tomlSyntaxErrorsGiveLineAndColumn() throws {
         let directory = try ConfigDirectory()
         let file = try directory.write("kioskd.toml", "[display]\nhold_seconds = 10\nrenderer = terminal\n")
