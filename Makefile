@@ -36,11 +36,11 @@ release: deps
 	$(SWIFT) build $(RELEASE_FLAGS) --product kioskd --product kioskctl --product kiosk-central
 
 install: release
-	scripts/install-tree.sh "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)" "$(DESTDIR)" "$(PREFIX)" "$(SYSCONFDIR)"
+	STRIP=1 scripts/install-tree.sh "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)" "$(DESTDIR)" "$(PREFIX)" "$(SYSCONFDIR)"
 
 # build/cardkiosk_VERSION_ARCH.deb (PREFIX=/usr inside the package).
 deb: release
-	scripts/build-deb.sh "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)" build "$(VERSION)"
+	STRIP=1 scripts/build-deb.sh "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)" build "$(VERSION)"
 
 # The systemd units through systemd-analyze (also part of `make test`, in SystemdUnitTests).
 check-units: deps

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs CardKiosk's files into DESTDIR under PREFIX: the binaries from BIN_DIR, the systemd units, the udev rules,
 # the sysusers.d entry, the default configuration (never over an existing one) and the documentation.
-# Used by `make install` and by scripts/build-deb.sh (which stages into a temporary DESTDIR).
+# Used by `make install` and by scripts/build-deb.sh (which stages into a temporary DESTDIR). STRIP=1 strips the
+# binaries' symbols and debug information (release builds carry -g; a kiosk has no use for it).
 #
 #   scripts/install-tree.sh BIN_DIR [DESTDIR] [PREFIX] [SYSCONFDIR]
 set -eu
@@ -14,6 +15,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 for binary in kioskd kioskctl kiosk-central; do
     [ -x "$bin_dir/$binary" ] || { echo "install-tree: $bin_dir/$binary is missing (build it first)" >&2; exit 1; }
     install -D -m 0755 "$bin_dir/$binary" "$destdir$prefix/bin/$binary"
+    [ "${STRIP:-0}" = 1 ] && strip --strip-unneeded "$destdir$prefix/bin/$binary"
 done
 
 # Units name /usr/bin/…; point them at this prefix.
