@@ -18,6 +18,7 @@ let package = Package(
             dependencies: [
                 .product(name: "KioskCore", package: rootIdentity),
                 .product(name: "Resolution", package: rootIdentity),
+                .product(name: "Display", package: rootIdentity),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)])
     ]

@@ -1,11 +1,12 @@
 public import Barcode
 public import Display
 public import Foundation
+public import Logging
 
 /// Everything `kioskd` needs to run, with defaults a venue can use as they are.
 ///
-/// Loaded from command-line flags (see `kioskd --help`); the configuration file of the deployment issue will fill
-/// the same struct.
+/// Loaded from `/etc/kioskd/kioskd.toml`, `KIOSKD_*` environment variables and `kioskd`'s flags by
+/// ``ConfigurationLoader``; every key is in ``keys`` (and in `docs/configuration.md`, generated from it).
 public struct KioskConfiguration: Sendable {
     /// Path of the offline status snapshot (SQLite), built by `kioskctl snapshot import` or the sync service.
     public var snapshotPath: String
@@ -48,6 +49,13 @@ public struct KioskConfiguration: Sendable {
     public var timeZone: TimeZone
     /// The central service (online lookups, snapshot sync, visit upload); `nil` for a snapshot-only kiosk.
     public var central: CentralSettings?
+    /// Lowest level `kioskd` logs (to standard error, which systemd puts in the journal).
+    public var logLevel: Logger.Level
+    /// Under systemd's watchdog: a tap (read, lookup, visit, frame) still in progress after this many seconds counts
+    /// as stuck, and `WATCHDOG=1` is withheld so that systemd restarts `kioskd`.
+    public var tapStallSeconds: Double
+    /// `host:port` where ``KioskMetrics`` serves Prometheus metrics (`GET /metrics`), or `nil` for none (default).
+    public var metricsListen: String?
 
     /// The renderers `kioskd` can draw with.
     public enum RendererKind: String, Sendable, CaseIterable {
@@ -95,7 +103,10 @@ public struct KioskConfiguration: Sendable {
         sound: SoundConfiguration = SoundConfiguration(),
         timeZone: TimeZone = TimeZone(identifier: "Asia/Shanghai") ?? .current,
         pngOutput: PNGOutput = PNGOutput(),
-        central: CentralSettings? = nil
+        central: CentralSettings? = nil,
+        logLevel: Logger.Level = .notice,
+        tapStallSeconds: Double = 20,
+        metricsListen: String? = nil
     ) {
         self.snapshotPath = snapshotPath
         self.visitLogPath = visitLogPath
@@ -115,6 +126,9 @@ public struct KioskConfiguration: Sendable {
         self.timeZone = timeZone
         self.central = central
         self.pngOutput = pngOutput
+        self.logLevel = logLevel
+        self.tapStallSeconds = tapStallSeconds
+        self.metricsListen = metricsListen
     }
 }
 

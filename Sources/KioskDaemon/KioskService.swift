@@ -16,14 +16,18 @@ public struct KioskService: Service {
     public let pipeline: TapPipeline
     /// What every input last reported about itself.
     public let health: InputHealthBoard
-    private let monitor: ReaderMonitor
-    private let samReader: SAMReader?
-    private let scanners: ScannerManager
+    let monitor: ReaderMonitor
+    let samReader: SAMReader?
+    let scanners: ScannerManager
     private let cardReader: PCSCCardReader
     private let terminal: TerminalDisplay?
     private let framebuffer: FramebufferRenderer?
     private let sound: SoundPlayer?
-    private let logger: Logger
+    let logger: Logger
+    let snapshot: SnapshotStore
+    let visits: VisitLog
+    /// The central client, when ``KioskConfiguration/central`` is set (its last answer tells online/offline).
+    let centralClient: CentralClient?
     /// With ``KioskConfiguration/central``: the central client, snapshot sync and visit uploader, in the order to
     /// put them in the service group *before* this service (so they stop after it). Empty for a snapshot-only
     /// kiosk.
@@ -54,6 +58,8 @@ public struct KioskService: Service {
         } catch {
             throw StartupError(what: "visit log", path: configuration.visitLogPath, cause: error)
         }
+        self.snapshot = snapshot
+        self.visits = visits
         switch Result(catching: { try snapshot.metadata() }) {
         case .success(nil):
             logger.warning(
@@ -67,6 +73,7 @@ public struct KioskService: Service {
         let central = try Self.makeCentralParts(
             configuration: configuration, snapshot: snapshot, visits: visits, logger: logger)
         centralServices = central?.services ?? []
+        centralClient = central?.client
         let resolver = Resolver(
             snapshot: snapshot, central: central?.client,
             policy: Resolver.Policy(

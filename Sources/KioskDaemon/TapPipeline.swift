@@ -10,6 +10,10 @@ public struct DrawnFrame: Sendable {
     /// Reader-state event → frame written, for frames that answer a tap.
     public var tapToFrame: Duration?
     public var drawnAt: ContinuousClock.Instant
+    /// For frames that answer a tap: the result code (`normal`, `unknown`, `invalidID`, `cardNotRead`, …) and where
+    /// the answer came from (`online`, `snapshot`, `cannotVerify`; `nil` when nothing was resolved). No identity.
+    public var result: String? = nil
+    public var provenance: String? = nil
 }
 
 /// The tap path of DESIGN.md §1: reader event → card profile → identities → resolver → visit log → layout → renderer,
@@ -35,6 +39,10 @@ public actor TapPipeline {
     private var outOfService = false
     private var idleTimer: Task<Void, Never>?
     private var observers: [UUID: AsyncStream<DrawnFrame>.Continuation] = [:]
+    /// Since when the pipeline has been working on an event without pause (nil while idle), and how many entry
+    /// points are in progress (a scan can arrive while a card is read): the watchdog's measure of a stuck tap.
+    private var busySince: ContinuousClock.Instant?
+    private var busyDepth = 0
 
     public init(
         configuration: KioskConfiguration,
@@ -86,12 +94,35 @@ public actor TapPipeline {
 
     /// Draws the idle screen: the kiosk is ready for the first tap.
     public func start() async {
+        beginWork()
+        defer { endWork() }
         await draw(idleState, tapStartedAt: nil)
+    }
+
+    /// How long the event in progress has been running, or `nil` when the pipeline is waiting for input.
+    ///
+    /// The watchdog asks this (through `KioskService.livenessProblem()`): an answer at all shows the actor is not
+    /// blocked, and a duration longer than any tap can take (card read, 800 ms lookup, visit append, one frame)
+    /// shows a tap is stuck, e.g. on a renderer or a database that no longer returns.
+    public func busyDuration() -> Duration? {
+        busySince.map { clock.now - $0 }
+    }
+
+    private func beginWork() {
+        if busyDepth == 0 { busySince = clock.now }
+        busyDepth += 1
+    }
+
+    private func endWork() {
+        busyDepth -= 1
+        if busyDepth == 0 { busySince = nil }
     }
 
     /// While no input can take a tap (pcscd gone, no reader), the idle screen says so instead of inviting a tap.
     public func setOutOfService(_ outOfService: Bool) async {
         guard outOfService != self.outOfService else { return }
+        beginWork()
+        defer { endWork() }
         self.outOfService = outOfService
         if shownAt == nil { await draw(idleState, tapStartedAt: nil) }
     }
@@ -112,6 +143,8 @@ public actor TapPipeline {
 
     /// Handles one PC/SC reader event (public so tests and other inputs can drive the pipeline directly).
     public func handle(_ event: ReaderInput) async {
+        beginWork()
+        defer { endWork() }
         switch event {
         case .cardPresent(let reader, let atr, let at):
             await tap(reader: reader, atr: atr, at: at)
@@ -149,6 +182,8 @@ public actor TapPipeline {
     public func present(
         _ reading: CardReading, source: String, event: String, at start: ContinuousClock.Instant, removable: Bool
     ) async {
+        beginWork()
+        defer { endWork() }
         var log = logger
         log[metadataKey: "kiosk.reader"] = "\(source)"
         log[metadataKey: "kiosk.event"] = "\(event)"
@@ -174,6 +209,9 @@ public actor TapPipeline {
             }
             log[metadataKey: "kiosk.result"] = "\(resolution.resultCode)"
             log[metadataKey: "kiosk.provenance"] = "\(resolution.provenanceCode)"
+            if case .snapshot(_, let asOf) = resolution.provenance {
+                log[metadataKey: "kiosk.snapshot_age_s"] = "\(Int(now.timeIntervalSince(asOf)))"
+            }
             log[metadataKey: "kiosk.subject"] = "\(subject?.key.hex ?? "-")"
             if case .unknownPerson = resolution.outcome, !reading.rejectedFields.isEmpty {
                 // The card's own ID number failed its check and nothing else is known: say so, not "unknown".
@@ -189,6 +227,8 @@ public actor TapPipeline {
     public func presentProblem(
         _ error: any Error, source: String, event: String, at start: ContinuousClock.Instant, removable: Bool
     ) async {
+        beginWork()
+        defer { endWork() }
         var log = logger
         log[metadataKey: "kiosk.reader"] = "\(source)"
         log[metadataKey: "kiosk.event"] = "\(event)"
@@ -238,7 +278,9 @@ public actor TapPipeline {
         }
         shownSource = source
         removedAt = nil
-        let latency = await draw(state, tapStartedAt: start)
+        let latency = await draw(
+            state, tapStartedAt: start, result: log[metadataKey: "kiosk.result"].map { "\($0)" },
+            provenance: log[metadataKey: "kiosk.provenance"].map { "\($0)" })
         if !removable, let shownAt {
             removedAt = shownAt.advanced(by: .milliseconds(Int64(configuration.scanHoldSeconds * 1000)))
         }
@@ -263,6 +305,8 @@ public actor TapPipeline {
 
     private func expire(deadline: ContinuousClock.Instant) async {
         guard let shownAt, hold.idleDeadline(shownAt: shownAt, removedAt: removedAt) == deadline else { return }
+        beginWork()
+        defer { endWork() }
         self.shownAt = nil
         shownSource = nil
         removedAt = nil
@@ -272,7 +316,9 @@ public actor TapPipeline {
 
     /// Lays out and draws a state; returns the tap-to-frame latency when `tapStartedAt` is given.
     @discardableResult
-    private func draw(_ state: DisplayState, tapStartedAt: ContinuousClock.Instant?) async -> Duration? {
+    private func draw(
+        _ state: DisplayState, tapStartedAt: ContinuousClock.Instant?, result: String? = nil, provenance: String? = nil
+    ) async -> Duration? {
         let screen = Layout.screen(
             for: state, now: Date(), venue: configuration.venueName, timeZone: configuration.timeZone)
         do {
@@ -287,7 +333,8 @@ public actor TapPipeline {
         default: shownAt = drawnAt
         }
         let latency = tapStartedAt.map { drawnAt - $0 }
-        let frame = DrawnFrame(screen: screen, tapToFrame: latency, drawnAt: drawnAt)
+        let frame = DrawnFrame(
+            screen: screen, tapToFrame: latency, drawnAt: drawnAt, result: result, provenance: provenance)
         for continuation in observers.values { continuation.yield(frame) }
         return latency
     }

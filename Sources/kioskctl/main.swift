@@ -15,6 +15,7 @@ struct KioskCtl: ParsableCommand {
             ReadCard.self,
             Scan.self,
             Render.self,
+            Doctor.self,
         ])
 }
 

@@ -1,152 +1,175 @@
 import ArgumentParser
-import Display
 import Foundation
 import KioskDaemon
 import Logging
 import ServiceLifecycle
 import UnixSignals
 
-/// `kioskd`: the kiosk daemon. Parses flags into a `KioskConfiguration`, bootstraps logging to standard error and
-/// runs the kiosk service until SIGTERM or SIGINT.
+/// `kioskd`: the kiosk daemon. Loads the configuration (`/etc/kioskd/kioskd.toml`, `KIOSKD_*` variables, flags),
+/// bootstraps logging to standard error (the journal under systemd) and runs the kiosk service, with sd_notify when
+/// systemd asks for it, until SIGTERM or SIGINT.
 @main
 struct KioskdCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kioskd",
         abstract: "Self-service status kiosk: tap a card, see the status.")
 
-    @Option(help: "Offline status snapshot (SQLite).")
-    var snapshot = KioskConfiguration().snapshotPath
-    @Option(name: .customLong("visit-log"), help: "Visit log (SQLite), written before each result is shown.")
-    var visitLog = KioskConfiguration().visitLogPath
-    @Option(help: "Venue identifier written into each visit.")
-    var venue = KioskConfiguration().venueID
-    @Option(name: .customLong("venue-name"), help: "Venue name shown on screen.")
-    var venueName = KioskConfiguration().venueName
-    @Option(help: "Seconds a result stays on screen at most.")
-    var hold = KioskConfiguration().holdSeconds
-    @Option(name: .customLong("min-hold"), help: "Seconds a result stays on screen at least, once the card is removed.")
-    var minimumHold = KioskConfiguration().minimumHoldSeconds
-    @Option(name: .customLong("max-snapshot-age"), help: "Hours after which the snapshot answers 'cannot verify'.")
-    var maximumSnapshotAgeHours = KioskConfiguration().maximumSnapshotAgeSeconds / 3600
+    @Option(help: "Configuration file (TOML; default \(ConfigurationLoader.defaultPath) if it exists, or $KIOSKD_CONFIG).")
+    var config: String?
+    @Flag(name: .customLong("check-config"), help: "Check the configuration, print problems and warnings, exit 1 on an error.")
+    var checkConfig = false
+    @Flag(name: .customLong("print-config-reference"), help: "Print the reference of every configuration key (Markdown).")
+    var printConfigReference = false
+    @Flag(name: .customLong("print-default-config"), help: "Print the default kioskd.toml, every key commented out.")
+    var printDefaultConfig = false
+
+    // Each flag below overrides one key of the configuration file (see --print-config-reference).
+    @Option(help: "Offline status snapshot (SQLite). [storage.snapshot_path]")
+    var snapshot: String?
+    @Option(name: .customLong("visit-log"), help: "Visit log (SQLite), written before each result is shown. [storage.visit_log_path]")
+    var visitLog: String?
+    @Option(help: "Venue identifier written into each visit. [kiosk.venue_id]")
+    var venue: String?
+    @Option(name: .customLong("venue-name"), help: "Venue name shown on screen. [kiosk.venue_name]")
+    var venueName: String?
+    @Option(help: "Seconds a result stays on screen at most. [display.hold_seconds]")
+    var hold: String?
+    @Option(name: .customLong("min-hold"), help: "Seconds a result stays on screen at least, once the card is removed. [display.min_hold_seconds]")
+    var minimumHold: String?
+    @Option(name: .customLong("max-snapshot-age"), help: "Hours after which the snapshot answers 'cannot verify'. [storage.max_snapshot_age_hours]")
+    var maximumSnapshotAgeHours: String?
     @Option(
         name: .customLong("ignore-reader"),
-        help: "Ignore readers whose name contains this text (repeatable; default: SAM, SIM).")
+        help: "Ignore readers whose name contains this text (repeatable; default: SAM, SIM). [readers.ignore]")
     var ignoredReaders: [String] = []
-    @Option(name: .customLong("sam-device"), help: "Serial device of a GA 467 SAM ID-card reader (e.g. /dev/kiosk-sam).")
+    @Option(name: .customLong("sam-device"), help: "Serial device of a GA 467 SAM ID-card reader (e.g. /dev/kiosk-sam). [sam.device]")
     var samDevice: String?
-    @Option(name: .customLong("sam-baud"), help: "Line speed of the SAM ID-card reader, in baud.")
-    var samBaud = 115_200
-    @Option(help: "Renderer: terminal, framebuffer, png or none.")
-    var renderer = KioskConfiguration.RendererKind.terminal.rawValue
-    @Option(name: .customLong("fb-device"), help: "Framebuffer device for --renderer framebuffer.")
-    var framebufferDevice = FramebufferSettings().devicePath
-    @Option(name: .customLong("fb-rotation"), help: "Software rotation of the screen, degrees clockwise: 0, 90, 180 or 270.")
-    var framebufferRotation = 0
-    @Option(name: .customLong("fb-tty"), help: "VT to switch to graphics mode (e.g. /dev/tty1; default: the foreground VT).")
+    @Option(name: .customLong("sam-baud"), help: "Line speed of the SAM ID-card reader, in baud. [sam.baud]")
+    var samBaud: String?
+    @Option(help: "Renderer: framebuffer, terminal, png or none. [display.renderer]")
+    var renderer: String?
+    @Option(name: .customLong("fb-device"), help: "Framebuffer device for --renderer framebuffer. [framebuffer.device]")
+    var framebufferDevice: String?
+    @Option(name: .customLong("fb-rotation"), help: "Software rotation, degrees clockwise: 0, 90, 180 or 270. [framebuffer.rotation]")
+    var framebufferRotation: String?
+    @Option(name: .customLong("fb-tty"), help: "VT to switch to graphics mode (e.g. /dev/tty1; default: the foreground VT). [framebuffer.console]")
     var framebufferTTY: String?
-    @Flag(name: .customLong("sound"), help: "Play a short tone per result (off by default).")
+    @Option(name: .customLong("png-out"), help: "With --renderer png: the file each frame is written to. [display.png_path]")
+    var pngOut: String?
+    @Option(name: .customLong("png-size"), help: "With --renderer png: WIDTHxHEIGHT in pixels. [display.png_width, display.png_height]")
+    var pngSize: String?
+    @Option(name: .customLong("several-people-window"), help: "他人代查: seconds within which another card joins the result as a tile; 0 off. [display.several_people_window_seconds]")
+    var severalPeopleWindow: String?
+    @Flag(name: .customLong("sound"), help: "Play a short tone per result. [sound.enabled]")
     var sound = false
-    @Option(name: .customLong("sound-command"), help: "Player reading raw S16_LE mono PCM on standard input.")
-    var soundCommand = SoundConfiguration.defaultPlayerCommand.joined(separator: " ")
-    @Option(name: .customLong("sound-rate"), help: "Sample rate of the PCM given to --sound-command, in Hz.")
-    var soundRate = SoundConfiguration().sampleRate
-    @Option(name: .customLong("speech-command"), help: "Also speak the result: command given the words as last argument (e.g. 'espeak-ng -v zh').")
+    @Option(name: .customLong("sound-command"), help: "Player reading raw S16_LE mono PCM on standard input (words separated by spaces). [sound.player_command]")
+    var soundCommand: String?
+    @Option(name: .customLong("sound-rate"), help: "Sample rate of the PCM given to the player, in Hz. [sound.sample_rate]")
+    var soundRate: String?
+    @Option(name: .customLong("speech-command"), help: "Also speak the result: a command given the words as last argument (e.g. 'espeak-ng -v zh'). [sound.speech_command]")
     var speechCommand: String?
-    @Option(name: .customLong("png-out"), help: "With --renderer png: the file each frame is written to.")
-    var pngOut = KioskConfiguration.PNGOutput().path
-    @Option(name: .customLong("png-size"), help: "With --renderer png: panel size in pixels, WIDTHxHEIGHT.")
-    var pngSize = "800x480"
-    @Option(name: .customLong("time-zone"), help: "Time zone of the clock on screen.")
-    var timeZone = "Asia/Shanghai"
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel = "notice"
     @Option(
         name: .customLong("scanner"),
-        help: "Barcode scanner to open in any case (repeatable): a device path, or KIND:PATH with KIND evdev, hidpos or serial.")
+        help: "Barcode scanner to open in any case (repeatable): a device path, or KIND:PATH with KIND evdev, hidpos or serial. [scanners.devices]")
     var scanners: [String] = []
-    @Flag(name: .customLong("no-scanner-discovery"), help: "Do not look for barcode scanners through udev.")
+    @Flag(name: .customLong("no-scanner-discovery"), help: "Do not look for barcode scanners through udev. [scanners.discover]")
     var noScannerDiscovery = false
-    @Option(name: .customLong("central-url"), help: "Central service base URL (e.g. https://central.example.org); omit for snapshot-only.")
+    @Option(name: .customLong("time-zone"), help: "Time zone of the clock on screen. [kiosk.time_zone]")
+    var timeZone: String?
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical. [kiosk.log_level]")
+    var logLevel: String?
+    @Option(name: .customLong("central-url"), help: "Central service base URL; omit for snapshot-only. [central.url]")
     var centralURL: String?
-    @Option(name: .customLong("token-file"), help: "File holding this kiosk's bearer token for the central service.")
+    @Option(name: .customLong("token-file"), help: "File holding this kiosk's bearer token. [central.token_file]")
     var tokenFile: String?
-    @Option(name: .customLong("kiosk-id"), help: "This kiosk's id, sent to the central service.")
+    @Option(name: .customLong("kiosk-id"), help: "This kiosk's id, sent to the central service. [central.kiosk_id]")
     var kioskID: String?
-    @Option(name: .customLong("central-public-key"), help: "The central service's Ed25519 manifest key, base64 (32 bytes).")
+    @Option(name: .customLong("central-public-key"), help: "The central service's Ed25519 manifest key, base64 (32 bytes). [central.public_key]")
     var centralPublicKey: String?
-    @Option(name: .customLong("central-cert"), help: "PEM certificate to trust instead of the system roots (pinning).")
+    @Option(name: .customLong("central-cert"), help: "PEM certificate to trust instead of the system roots. [central.pinned_certificate]")
     var centralCertificate: String?
 
-    /// `--png-size` as (width, height), or nil when malformed.
-    var pngDimensions: (Int, Int)? {
-        let parts = pngSize.lowercased().split(separator: "x")
-        guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]), (16...8192).contains(w),
-            (16...8192).contains(h)
-        else { return nil }
-        return (w, h)
+    /// The flags given, as configuration key paths → text (the loader parses and checks them like the file).
+    var flagValues: [String: String] {
+        let pairs: [(String, String?)] = [
+            ("storage.snapshot_path", snapshot), ("storage.visit_log_path", visitLog), ("kiosk.venue_id", venue),
+            ("kiosk.venue_name", venueName), ("display.hold_seconds", hold),
+            ("display.min_hold_seconds", minimumHold), ("storage.max_snapshot_age_hours", maximumSnapshotAgeHours),
+            ("readers.ignore", ignoredReaders.isEmpty ? nil : ignoredReaders.joined(separator: ",")),
+            ("sam.device", samDevice), ("sam.baud", samBaud), ("display.renderer", renderer),
+            ("kiosk.time_zone", timeZone), ("kiosk.log_level", logLevel), ("central.url", centralURL),
+            ("central.token_file", tokenFile), ("central.kiosk_id", kioskID),
+            ("central.public_key", centralPublicKey), ("central.pinned_certificate", centralCertificate),
+            ("framebuffer.device", framebufferDevice), ("framebuffer.rotation", framebufferRotation),
+            ("framebuffer.console", framebufferTTY), ("display.png_path", pngOut),
+            ("display.png_width", pngSize.map { String($0.lowercased().split(separator: "x").first ?? "") }),
+            ("display.png_height", pngSize.map { String($0.lowercased().split(separator: "x").dropFirst().first ?? "") }),
+            ("display.several_people_window_seconds", severalPeopleWindow),
+            ("sound.enabled", sound ? "true" : nil),
+            ("sound.player_command", soundCommand.map { $0.split(separator: " ").joined(separator: ",") }),
+            ("sound.sample_rate", soundRate),
+            ("sound.speech_command", speechCommand.map { $0.split(separator: " ").joined(separator: ",") }),
+            ("scanners.devices", scanners.isEmpty ? nil : scanners.joined(separator: ",")),
+            ("scanners.discover", noScannerDiscovery ? "false" : nil),
+        ]
+        return Dictionary(uniqueKeysWithValues: pairs.compactMap { key, value in value.map { (key, $0) } })
     }
 
-    func validate() throws {
-        if centralURL != nil {
-            guard tokenFile != nil, kioskID != nil, centralPublicKey != nil else {
-                throw ValidationError("--central-url needs --token-file, --kiosk-id and --central-public-key")
-            }
-        }
-        guard KioskConfiguration.RendererKind(rawValue: renderer) != nil else {
-            throw ValidationError("--renderer must be one of: terminal, framebuffer, png, none")
-        }
-        guard FramebufferRotation(degrees: framebufferRotation) != nil else {
-            throw ValidationError("--fb-rotation: 0, 90, 180 or 270")
-        }
-        guard !soundCommand.split(separator: " ").isEmpty else { throw ValidationError("--sound-command is empty") }
-        guard (8_000...48_000).contains(soundRate) else { throw ValidationError("--sound-rate: Hz from 8000 to 48000") }
-        guard pngDimensions != nil else { throw ValidationError("--png-size: WIDTHxHEIGHT, 16 to 8192 pixels each") }
-        guard TimeZone(identifier: timeZone) != nil else { throw ValidationError("--time-zone: unknown '\(timeZone)'") }
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown '\(logLevel)'") }
-        guard hold.isFinite, hold > 0, hold <= 3600 else { throw ValidationError("--hold: seconds from 0 to 3600") }
-        guard minimumHold.isFinite, minimumHold >= 0, minimumHold <= hold else {
-            throw ValidationError("--min-hold: seconds from 0 to --hold (\(hold))")
-        }
-        guard maximumSnapshotAgeHours.isFinite, maximumSnapshotAgeHours > 0, maximumSnapshotAgeHours <= 24 * 365 else {
-            throw ValidationError("--max-snapshot-age: hours from 0 to 8760")
+    /// Loads the configuration (file, environment, flags); prints the problems and exits 1 when it cannot be used.
+    func loadConfiguration() throws -> ConfigurationLoader.Loaded {
+        do {
+            return try ConfigurationLoader.load(
+                path: config, environment: ProcessInfo.processInfo.environment, flags: flagValues)
+        } catch {
+            FileHandle.standardError.write(Data("kioskd: configuration error\n\(error)\n".utf8))
+            throw ExitCode(1)
         }
     }
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel)!
+        if printConfigReference {
+            print(ConfigurationReference.markdown(), terminator: "")
+            return
+        }
+        if printDefaultConfig {
+            print(ConfigurationReference.defaultFile(), terminator: "")
+            return
+        }
+        let loaded = try loadConfiguration()
+        if checkConfig {
+            for warning in loaded.warnings { print("warning: \(warning)") }
+            print("configuration OK (\(loaded.file ?? "no file, defaults")\(loaded.configuration.central == nil ? ", snapshot only" : ""))")
+            return
+        }
+        let configuration = loaded.configuration
+        let level = configuration.logLevel
+        // Under systemd with stderr in the journal ($JOURNAL_STREAM): <N> priority prefixes, no timestamps.
+        let toJournal = ProcessInfo.processInfo.environment["JOURNAL_STREAM"] != nil
         LoggingSystem.bootstrap { label in
+            if toJournal { return JournalLogHandler(level: level) }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
         let logger = Logger(label: "kioskd")
-        let configuration = KioskConfiguration(
-            snapshotPath: snapshot, visitLogPath: visitLog, venueID: venue, venueName: venueName,
-            holdSeconds: hold, minimumHoldSeconds: minimumHold,
-            maximumSnapshotAgeSeconds: maximumSnapshotAgeHours * 3600,
-            ignoredReaderNames: ignoredReaders.isEmpty ? KioskConfiguration().ignoredReaderNames : ignoredReaders,
-            samDevicePath: samDevice, samBaudRate: samBaud,
-            scanners: ScannerSettings(discover: !noScannerDiscovery, devices: scanners),
-            renderer: KioskConfiguration.RendererKind(rawValue: renderer)!,
-            framebuffer: FramebufferSettings(
-                devicePath: framebufferDevice, rotation: FramebufferRotation(degrees: framebufferRotation)!,
-                consolePath: framebufferTTY),
-            sound: SoundConfiguration(
-                enabled: sound, playerCommand: soundCommand.split(separator: " ").map(String.init),
-                sampleRate: soundRate, speechCommand: speechCommand.map { $0.split(separator: " ").map(String.init) }),
-            timeZone: TimeZone(identifier: timeZone)!,
-            pngOutput: KioskConfiguration.PNGOutput(path: pngOut, width: pngDimensions!.0, height: pngDimensions!.1),
-            central: centralURL.map {
-                CentralSettings(
-                    baseURL: $0, tokenFile: tokenFile, kioskID: kioskID!, publicKeyBase64: centralPublicKey!,
-                    pinnedCertificatePath: centralCertificate,
-                    stateDirectory: URL(fileURLWithPath: snapshot).deletingLastPathComponent().path)
-            })
+        for warning in loaded.warnings { logger.warning("configuration: \(warning)") }
         let service = try KioskService(configuration: configuration, logger: logger)
-        // Central client, sync and uploader first, so a graceful shutdown stops the tap pipeline before them.
+        // Central client, sync and uploader first, so a graceful shutdown stops the tap pipeline before them; the
+        // systemd notifier last: READY=1 once all the above are built, STOPPING=1 first on shutdown.
+        var services: [any Service] = service.centralServices + [service]
+        if let listen = configuration.metricsListen {
+            services.append(try KioskMetrics(kiosk: service, listen: listen, logger: logger))
+        }
+        let environment = ProcessInfo.processInfo.environment
+        if let socket = try SystemdNotifySocket(environment: environment) {
+            services.append(
+                SystemdNotifier(
+                    socket: socket, watchdog: SystemdWatchdog(environment: environment), health: service,
+                    logger: logger))
+        }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: service.centralServices.map { .init(service: $0) } + [.init(service: service)],
+                services: services.map { .init(service: $0) },
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()

@@ -74,7 +74,8 @@ struct EvdevReplayTests {
         await Replay.write(try ScanFixtures.load("us-id-no-terminator.bin"), to: w, close: false)
         let start = ContinuousClock.now
         let event = await iterator.next()  // the pipe stays open: only the gap timer can end this scan
-        #expect(ContinuousClock.now - start < .seconds(2))
+        // Only "does not hang": the 50 ms gap timer fires seconds late when the whole suite loads two cores.
+        #expect(ContinuousClock.now - start < .seconds(10))
         #expect(event?.text.value == ScanFixtures.idNumber)
         #expect(event?.payload.identity?.kind == .residentID)
         Glibc.close(w)

@@ -20,12 +20,25 @@ struct KioskUnderTest {
     let directory: URL
     let visits: VisitLog
     let terminal: PseudoTerminal
+    /// The service under test (its pipeline, health board, status line).
+    let service: KioskService
     private let frames: FrameIterator
+
+    /// What a test may change in how the kiosk is assembled, beyond its configuration.
+    struct Assembly {
+        /// Wraps the pseudo-terminal renderer (e.g. in one that can be made to hang).
+        var wrapRenderer: @Sendable (any Renderer) -> any Renderer = { $0 }
+        /// Services run after the kiosk service in the same group (e.g. the systemd notifier).
+        var extraServices: @Sendable (KioskService) throws -> [any Service] = { _ in [] }
+        /// Builds the log handler of the kiosk's logger (default: swift-log's standard error handler at notice).
+        var logHandler: (@Sendable (String) -> any LogHandler)?
+    }
 
     /// Builds the kiosk, runs `body`, then shuts the service group down gracefully and removes the files.
     static func with(
         status: String, popup: Int? = nil, configure: (inout KioskConfiguration) -> Void = { _ in },
-        renderer: (any Renderer)? = nil, _ body: (KioskUnderTest) async throws -> Void
+        renderer: (any Renderer)? = nil, assembly: Assembly = Assembly(),
+        _ body: (KioskUnderTest) async throws -> Void
     ) async throws {
         let people = """
             {"epoch": 3, "sequence": 7, "createdHoursAgo": 2, "people": [
@@ -33,7 +46,7 @@ struct KioskUnderTest {
                "status": "\(status)" \(popup.map { ", \"popup\": \($0)" } ?? ""),
                "nat": {"sampledHoursAgo": 20, "result": "negative"}, "vaccination": {"doses": 3}}]}
             """
-        try await with(people: Data(people.utf8), configure: configure, renderer: renderer, body)
+        try await with(people: Data(people.utf8), configure: configure, renderer: renderer, assembly: assembly, body)
     }
 
     /// The repository's demo people file (`Tests/Fixtures/demo-people.json`).
@@ -44,6 +57,7 @@ struct KioskUnderTest {
     /// `renderer` replaces the terminal renderer on the pseudo-terminal (e.g. a file-backed framebuffer).
     static func with(
         people: Data, configure: (inout KioskConfiguration) -> Void = { _ in }, renderer: (any Renderer)? = nil,
+        assembly: Assembly = Assembly(),
         _ body: (KioskUnderTest) async throws -> Void
     ) async throws {
         let harness = try PCSCDHarness.shared()
@@ -66,17 +80,19 @@ struct KioskUnderTest {
             venueID: "test-venue", venueName: "测试 Test", holdSeconds: 30, minimumHoldSeconds: 0.05,
             ignoredReaderNames: ["00 01"])
         configure(&configuration)
-        var logger = Logger(label: "kiosk.e2e")
-        logger.logLevel = .notice
+        var logger = assembly.logHandler.map { Logger(label: "kiosk.e2e", factory: $0) } ?? Logger(label: "kiosk.e2e")
+        if assembly.logHandler == nil { logger.logLevel = .notice }
         let service = try KioskService(
             configuration: configuration,
-            renderer: renderer ?? TerminalDisplay(writer: TerminalWriter(fileDescriptor: terminal.replicaDescriptor)),
+            renderer: assembly.wrapRenderer(
+                renderer ?? TerminalDisplay(writer: TerminalWriter(fileDescriptor: terminal.replicaDescriptor))),
             logger: logger)
         let stream = await service.pipeline.frames()
-        let group = ServiceGroup(services: service.centralServices + [service], logger: logger)
+        let group = ServiceGroup(
+            services: service.centralServices + [service] + (try assembly.extraServices(service)), logger: logger)
         let kiosk = KioskUnderTest(
             harness: harness, directory: directory, visits: try VisitLog(path: configuration.visitLogPath),
-            terminal: terminal, frames: FrameIterator(stream))
+            terminal: terminal, service: service, frames: FrameIterator(stream))
 
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }

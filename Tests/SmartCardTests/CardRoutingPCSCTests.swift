@@ -126,7 +126,7 @@ struct CardRoutingPCSCTests {
         let (result, took) = try await route(DeadCardImage(behaviour))
         print("dead card (\(behaviour)) given up in \(took.ms)")
         #expect(throws: CardError.unsupportedCard) { try result.get() }
-        #expect(took < .seconds(2))
+        #expect(took < .seconds(10))  // "does not hang", not a speed limit
     }
 
     @Test func otherSchemeBankCardIsUnsupported() async throws {

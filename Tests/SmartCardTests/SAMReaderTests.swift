@@ -234,7 +234,7 @@ import Glibc
         await rig.reader.waitUntilStopped()
         let took = started.duration(to: .now)
         print("SAM pty: stop while blocked in a read took \(took)")
-        #expect(took < .seconds(2))
+        #expect(took < .seconds(10))  // "does not hang", not a speed limit
         #expect(rig.reader.isStopped)
         #expect(await rig.log.waitUntilFinished())
     }
@@ -317,6 +317,6 @@ import Glibc
         try await Task.sleep(for: .milliseconds(50))
         cancellation.cancel()
         #expect(await outcome.value == .cancelled)
-        #expect(started.duration(to: .now) < .seconds(5))
+        #expect(started.duration(to: .now) < .seconds(10))
     }
 }

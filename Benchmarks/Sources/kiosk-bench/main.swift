@@ -6,7 +6,10 @@ import Foundation
 //
 // Prints a table of figures (and their goals) and writes them as JSON.
 
-let usage = "usage: kiosk-bench snapshot [--subjects 1000000,5000000] [--delta 1000000] [--lookups 100000] [--dir DIR] [--json FILE]"
+let usage = """
+    usage: kiosk-bench snapshot [--subjects 1000000,5000000] [--delta 1000000] [--lookups 100000] [--dir DIR] [--json FILE]
+           kiosk-bench frame [--frames 100] [--json FILE]
+    """
 
 let command = CommandLine.arguments.dropFirst().first ?? ""
 let arguments = Array(CommandLine.arguments.dropFirst(2))
@@ -51,6 +54,24 @@ case "snapshot":
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(figures).write(to: URL(fileURLWithPath: json))
         print("wrote \(json)")
+    }
+case "frame":
+    guard let frames = Int(option("--frames") ?? "100"), frames > 0 else {
+        print(usage)
+        exit(64)
+    }
+    do {
+        let figures = try FrameTimeBenchmark(frames: frames).run()
+        printTable(figures)
+        if let json = option("--json") {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(figures).write(to: URL(fileURLWithPath: json))
+            print("wrote \(json)")
+        }
+    } catch {
+        FileHandle.standardError.write(Data("frame benchmark failed: \(error)\n".utf8))
+        exit(1)
     }
 default:
     print(usage)

@@ -46,6 +46,7 @@ struct MonitorLoop {
     mutating func run() {
         logger.debug("reader monitor started")
         while !stopping {
+            core.heartbeat.beat()
             guard let context = establishIfNeeded() else { continue }
             if needsList {
                 guard relist(context) else { continue }

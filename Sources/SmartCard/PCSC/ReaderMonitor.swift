@@ -101,6 +101,20 @@ public final class ReaderMonitor: Sendable {
 
     /// Whether the monitor thread has exited.
     public var isStopped: Bool { core.isStopped }
+
+    /// Whether the monitor thread is alive: it went round its loop within `limit`, or it is not meant to be running
+    /// (not started yet, or stopped on request). A round takes at most ``Configuration/waitTimeout`` (1 s) or the
+    /// backoff (at most ``Configuration/maximumBackoff``), so a `limit` of several seconds above both only fails
+    /// when the thread is stuck in a call that never returns, or has exited without being asked to.
+    /// For the watchdog (`WATCHDOG=1` only while this holds).
+    public func isResponsive(within limit: Duration) -> Bool {
+        if core.stopRequested.load(ordering: .acquiring) { return true }
+        switch core.phaseForHealth {
+        case .idle: return true
+        case .finished: return false
+        case .running: return core.heartbeat.age <= limit
+        }
+    }
 }
 
 /// The state shared by a ``ReaderMonitor``, its loop thread and its cancel thread. Neither thread holds the public
@@ -130,6 +144,9 @@ final class MonitorCore: Sendable {
     private let lifecycle = Mutex(Lifecycle())
     /// Test hook (`@testable`): holds the loop before its next wait.
     let gate = WaitGate()
+    /// Beaten by the loop thread every round (each round waits at most ``ReaderMonitor/Configuration/waitTimeout``
+    /// or sleeps at most the backoff).
+    let heartbeat = LoopHeartbeat()
 
     init(configuration: ReaderMonitor.Configuration, logger: Logger) {
         self.configuration = configuration
@@ -187,6 +204,16 @@ final class MonitorCore: Sendable {
     }
 
     var isStopped: Bool { lifecycle.withLock { $0.phase == .finished } }
+
+    enum HealthPhase { case idle, running, finished }
+
+    var phaseForHealth: HealthPhase {
+        switch lifecycle.withLock({ $0.phase }) {
+        case .idle: .idle
+        case .running: .running
+        case .finished: .finished
+        }
+    }
 
     /// Called once: by the loop thread on exit, or by ``stop()`` before start.
     private func finish() {

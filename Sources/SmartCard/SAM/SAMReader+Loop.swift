@@ -57,6 +57,7 @@ struct SAMReaderLoop {
     mutating func run() {
         logger.debug("sam reader started", metadata: ["kiosk.device": "\(configuration.devicePath)"])
         while !stopping {
+            core.heartbeat.beat()
             guard let port = openIfNeeded() else { continue }
             do {
                 try pollOnce(port)
@@ -145,6 +146,7 @@ struct SAMReaderLoop {
     private mutating func transact(_ command: SAMCommand, replySize: Int, on port: SerialPort) throws(SerialError)
         -> Outcome
     {
+        core.heartbeat.beat()
         try port.discardInput()
         let stale = decoder.reset()
         if stale > 0 { logger.debug("sam stale input discarded", metadata: ["kiosk.bytes": "\(stale)"]) }

@@ -132,6 +132,19 @@ public final class SAMReader: Sendable {
 
     /// Whether the reader thread has exited.
     public var isStopped: Bool { core.isStopped }
+
+    /// Whether the reader thread is alive: it went round its poll loop or sent a command within `limit`, or it is
+    /// not meant to be running (not started, or stopped on request). Every wait in the loop is bounded (poll
+    /// interval, command timeout, reopen delay up to ``Configuration/maximumReopenDelay``), so a `limit` well above
+    /// those fails only for a thread stuck in a call that never returns or gone without being asked. For the watchdog.
+    public func isResponsive(within limit: Duration) -> Bool {
+        if core.stopping { return true }
+        switch core.phaseForHealth {
+        case .idle: return true
+        case .finished: return false
+        case .running: return core.heartbeat.age <= limit
+        }
+    }
 }
 
 /// State shared by a ``SAMReader`` and its thread. The thread does not hold the public object, so dropping it stops
@@ -154,6 +167,8 @@ final class SAMReaderCore: Sendable {
     private let healthContinuation: AsyncStream<InputHealth>.Continuation
     /// Wakes the thread from reads and sleeps when stopping.
     let cancellation = SerialCancellation()
+    /// Beaten by the reader thread every poll round and before every command (each bounded by the command timeout).
+    let heartbeat = LoopHeartbeat()
     private let lifecycle = Mutex(Lifecycle())
     private let healthBox: Mutex<InputHealth>
 
@@ -169,6 +184,16 @@ final class SAMReaderCore: Sendable {
     }
 
     var stopping: Bool { cancellation.isCancelled }
+
+    enum HealthPhase { case idle, running, finished }
+
+    var phaseForHealth: HealthPhase {
+        switch lifecycle.withLock({ $0.phase }) {
+        case .idle: .idle
+        case .running: .running
+        case .finished: .finished
+        }
+    }
 
     func start() {
         let shouldStart = lifecycle.withLock { state -> Bool in
