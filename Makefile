@@ -37,6 +37,7 @@ bench: deps
 	cd Benchmarks && $(SWIFT) package resolve && $(SWIFT) build -c release --product kiosk-bench
 	mkdir -p .build/bench
 	Benchmarks/.build/release/kiosk-bench snapshot --subjects $(BENCH_SUBJECTS) --delta 1000000 --json .build/bench/snapshot.json
+	Benchmarks/.build/release/kiosk-bench frame --frames 100 --json .build/bench/frame.json
 	KIOSK_TAP_BENCH_TAPS=$(BENCH_TAPS) $(SWIFT) test --filter tapToFrameLatency
 	$(SWIFT) run -c release kiosk-fb-bench $(BENCH_FRAMES)
 	KIOSK_RENDER_BENCH_FRAMES=$(BENCH_RENDER_FRAMES) $(SWIFT) test --filter renderFrameTimes
