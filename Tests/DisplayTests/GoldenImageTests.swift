@@ -9,10 +9,9 @@ import Testing
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
     static let updating = ProcessInfo.processInfo.environment["KIOSK_UPDATE_GOLDENS"] == "1"
 
-    static let cases: [(screen: String, width: Int, height: Int)] = [
-        ("normal", 1920, 1080), ("others", 1920, 1080),
-        ("popup", 480, 800), ("cannot-verify", 480, 800), ("idle", 480, 800),
-    ]
+    /// Every demo screen on a landscape 800×480 panel and a portrait 480×800 one, and two on a 1920×1080 one.
+    static let cases: [(screen: String, width: Int, height: Int)] =
+        DemoScreens.names.flatMap { [($0, 800, 480), ($0, 480, 800)] } + [("normal", 1920, 1080), ("others", 1920, 1080)]
 
     /// A channel may differ by this much (font rasteriser rounding across FreeType builds)…
     static let channelTolerance: UInt32 = 40
