@@ -109,7 +109,7 @@ public struct SnapshotSync: Service {
                     ])
                 }
             } catch {
-                logger.info("snapshot sync failed; the installed snapshot keeps serving", metadata: [
+                logger.warning("snapshot sync failed; the installed snapshot keeps serving", metadata: [
                     "kiosk.sync.error": "\(error.code.rawValue)", "kiosk.sync.detail": "\(error.detail)",
                 ])
             }

@@ -27,8 +27,13 @@ extension KioskCentral {
         @OptionGroup var database: DatabaseOption
         @Option(help: "File with the 32-byte Ed25519 private key (from `keygen`).") var signingKey: String
         @Option(help: "Token file: one `token kiosk-id` per line.") var tokens: String
-        @Option var host = "127.0.0.1"
+        @Option(help: "Address to listen on: 127.0.0.1 (this machine only) or 0.0.0.0 (every interface, for kiosks on the network).")
+        var host = "127.0.0.1"
         @Option(help: "Port; 0 picks a free one (printed).") var port = 8080
+
+        func validate() throws {
+            guard (0...65535).contains(port) else { throw ValidationError("--port: 0 to 65535") }
+        }
         @Option(help: "Directory for built payloads (default: <database>.payloads).") var payloads: String?
         @Option(help: "Snapshot maximum age advertised to kiosks, in hours.") var maxAgeHours = 48
         @Option(help: "How long deltas are offered, in days.") var deltaRetentionDays = 7

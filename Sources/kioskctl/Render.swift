@@ -45,10 +45,17 @@ extension KioskCtl {
                 if fonts.isEmpty { configuration.regular = FontConfiguration.debian.regular }
             }
             let rasterizer = try FrameRasterizer(fonts: configuration)
-            for (face, reason) in rasterizer.glyphs.skipped {
+            for (face, reason) in rasterizer.glyphs.skipped where !fonts.isEmpty || !boldFonts.isEmpty {
+                // The default list names optional fonts (fonts-noto-cjk); only a font asked for by name is news.
                 FileHandle.standardError.write(Data("font skipped: \(face) (\(reason))\n".utf8))
             }
             let names = screen == "all" ? DemoScreens.names : [screen]
+            let directory = screen == "all" ? URL(fileURLWithPath: out) : URL(fileURLWithPath: out).deletingLastPathComponent()
+            do {
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            } catch {
+                throw ValidationError("cannot create the directory \(directory.path) for the images")
+            }
             for name in names {
                 let url =
                     screen == "all"

@@ -41,6 +41,7 @@ import Testing
             ("idNumber,status,vaccineDoses\n\(secret),normal,three", .init(row: 0, field: "vaccineDoses", reason: "")),
             ("idNumber,status,popupZh\n\(secret),normal,说明", .init(row: 0, field: "popupCode", reason: "")),
             ("", .init(row: nil, field: "file", reason: "")),
+            ("idNumber,idNumber,status\n\(secret),\(secret),normal", .init(row: nil, field: "idNumber", reason: "")),
         ]
         for (csv, expected) in cases {
             do {
@@ -60,6 +61,16 @@ import Testing
         } catch {
             #expect(error.problems.first?.row == 0 && error.problems.first?.field == "idNumber")
             #expect(!error.description.contains("110105194912310021"))
+        }
+    }
+
+    /// A header-only CSV (a truncated export) would remove everyone: refused.
+    @Test func aFileWithNobodyIsRefused() throws {
+        do {
+            _ = try PeopleFile.parse(try PeopleFile.json(fromCSV: "idNumber,status\n"), now: now, timeZone: utc)
+            Issue.record("an empty file was accepted")
+        } catch {
+            #expect(error.problems.map(\.field) == ["people"])
         }
     }
 

@@ -197,7 +197,7 @@ import Testing
         let error = try #require(throws: PeopleFileError.self) {
             try SnapshotImporter.importPeople(file: file, into: store, now: now)
         }
-        #expect(Set(error.problems.map(\.field)) == ["epochKey", "createdAt"])
+        #expect(Set(error.problems.map(\.field)) == ["epochKey", "createdAt", "people"])
         #expect(error.badRows.isEmpty)
     }
 }

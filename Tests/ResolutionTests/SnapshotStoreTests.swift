@@ -116,7 +116,11 @@ import Testing
         let versions = 8
         let observed = try await withThrowingTaskGroup(of: [Int].self) { group in
             group.addTask {
-                for version in 1...versions { try install(version) }
+                for version in 1...versions {
+                    try install(version)
+                    // Installs are fast now: leave the reader room between them so it sees several versions.
+                    try await Task.sleep(for: .milliseconds(20))
+                }
                 return []
             }
             group.addTask {

@@ -22,10 +22,13 @@ extension PeopleFile {
         do {
             reader = try CSVReader(string: text, hasHeaderRow: true, trimFields: true)
         } catch {
-            throw PeopleFileError(problems: [.init(row: nil, field: "file", reason: "not CSV: \(error)")])
+            throw PeopleFileError(problems: [.init(row: nil, field: "file", reason: "not CSV (no header row, or bad quoting)")])
         }
         let header = reader.headerRow ?? []
         var problems: [PeopleFileError.Problem] = []
+        for name in Set(header) where header.filter({ $0 == name }).count > 1 {
+            problems.append(.init(row: nil, field: name, reason: "column given twice"))
+        }
         for name in header where !csvColumns.contains(name) {
             problems.append(.init(row: nil, field: name, reason: "unknown column (allowed: \(csvColumns.joined(separator: ", ")))"))
         }

@@ -47,6 +47,12 @@ extension PeopleFile {
 
         var problems: [PeopleFileError.Problem] = []
         let parser = FieldParser(now: now, timeZone: timeZone)
+        if file.people.isEmpty {
+            // An import replaces everyone: an empty (truncated, wrongly filtered) export would turn every kiosk's
+            // answer into "unknown person".
+            problems.append(
+                .init(row: nil, field: "people", reason: "the file lists nobody; importing it would remove every subject"))
+        }
 
         var epochKey: [UInt8]?
         if let hex = file.epochKey {
