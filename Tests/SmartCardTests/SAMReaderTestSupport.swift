@@ -26,7 +26,7 @@ final class SAMEventLog: Sendable {
 
     /// The first event after the last one returned that matches, waiting up to `timeout`; `nil` on timeout.
     func next(
-        timeout: Duration = .seconds(5), where predicate: (SAMReaderEvent) -> Bool
+        timeout: Duration = .seconds(20), where predicate: (SAMReaderEvent) -> Bool
     ) async -> SAMReaderEvent? {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
