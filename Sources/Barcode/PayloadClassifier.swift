@@ -14,7 +14,8 @@ public enum PrintedCodePattern: Sendable, Hashable {
 /// Classifies scanned text into a ``ScanPayload``. Pure; never logs.
 ///
 /// Order: leading/trailing spaces are trimmed; over-long text → ``ScanPayload/tooLong(length:)``; an ID-number shape
-/// (17 digits then a digit or X) → validated per GB 11643; `HC1:` → EU DCC (not supported); a configured printed-code
+/// (17 digits then a digit or X) → validated per GB 11643; 15 digits forming a valid first-generation number →
+/// converted to 18; `HC1:` → EU DCC (not supported); a configured printed-code
 /// pattern → opaque token; else not recognised. Text with control, format (bidi) or private-use characters is never
 /// an identity (a token with an embedded newline or escape is someone's mistake or an attack on the screen).
 public struct PayloadClassifier: Sendable {
@@ -47,6 +48,12 @@ public struct PayloadClassifier: Sendable {
             } catch {
                 return .invalidResidentID(masked: Masking.idNumber(text.uppercased()), reason: error)
             }
+        }
+        // A first-generation 15-digit number (GB 11643-1989) that is a valid one is converted to its 18 characters,
+        // as the people-file import does; 15 digits that are not a valid number are something else, not an error.
+        if text.count == 15, text.allSatisfy(\.isASCIIDigit), let number = try? ResidentIDNumber(validating: text) {
+            return .residentID(
+                Identity(kind: Self.identityKind(ofIDNumber: number.value), value: number.value, isValidated: true))
         }
         if text.count >= 4, text.prefix(4).uppercased() == "HC1:" { return .euDCC(length: text.count) }
         if !text.isEmpty, printedCodePatterns.contains(where: { Self.matches($0, text) }) {

@@ -19,6 +19,12 @@ struct PayloadClassifierTests {
             classifier.classify("110101194613121231")
                 == .invalidResidentID(masked: "110***********1231", reason: .invalidBirthDate))
         if case .unrecognised = classifier.classify("11010119460512123") {} else { Issue.record("17 digits") }
+        // A first-generation 15-digit number is converted to its 18 characters (the import does the same).
+        #expect(
+            classifier.classify("110101460512123").identity
+                == Identity(kind: .residentID, value: "110101194605121231", isValidated: true))
+        // 15 digits that are no valid number (month 13) are not an ID number at all.
+        if case .unrecognised = classifier.classify("110101461312123") {} else { Issue.record("15 digits, month 13") }
     }
 
     @Test func hc1IsNotSupported() {
