@@ -56,7 +56,7 @@ struct CentralEndToEndTests {
                     $0.central = CentralSettings(
                         baseURL: "http://127.0.0.1:\(centralPort)", token: "e2e-token", kioskID: "e2e-kiosk",
                         publicKeyBase64: signingKey.publicKey.rawRepresentation.base64EncodedString(),
-                        lookupDeadlineMilliseconds: 800, stateDirectory: directory.path)
+                        lookupDeadlineMilliseconds: 5000, stateDirectory: directory.path)
                 }
             ) { kiosk in
                 // Wait for the start-up sync to replace the locally imported snapshot (epoch 3) with the centre's.

@@ -87,7 +87,7 @@ struct SAMRig: ~Copyable {
     /// Test timings: quick polls and timeouts so the suite stays fast; the read itself still takes its time on the
     /// wire (the pty does not model the baud rate, so it is faster than a real line).
     static func configuration(
-        path: String, pollInterval: Duration = .milliseconds(20), commandTimeout: Duration = .milliseconds(300)
+        path: String, pollInterval: Duration = .milliseconds(20), commandTimeout: Duration = .seconds(1)
     ) -> SAMReader.Configuration {
         SAMReader.Configuration(
             devicePath: path, pollInterval: pollInterval, commandTimeout: commandTimeout, timeoutsBeforeModuleLost: 3,
