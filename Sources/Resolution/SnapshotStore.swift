@@ -128,18 +128,15 @@ public struct SnapshotStore: Sendable {
             // to the WAL again and again (5 M rows took minutes). A larger cache for the install only.
             try db.execute(sql: "PRAGMA cache_size = -\(Self.installCacheKiB)")
             defer { try? db.execute(sql: "PRAGMA cache_size = -2000") }
-            let baseCount: Int
             switch kind {
             case .full:
                 try db.execute(
                     sql: "DELETE FROM snapshot_row; DELETE FROM snapshot_row_overflow; DELETE FROM snapshot_popup_text")
-                baseCount = 0
             case .delta(let fromSequence):
                 guard let installed = try Self.fetchMetadata(db) else { throw SnapshotStoreError.noSnapshot }
                 guard installed.sequence == fromSequence, installed.epochKey == metadata.epochKey else {
                     throw SnapshotStoreError.wrongBase(installed: installed.sequence, deltaFrom: fromSequence)
                 }
-                baseCount = installed.recordCount
             }
             var writer = try SnapshotWriter(db: db, isFull: kind == .full)
             try changes(&writer)
@@ -150,7 +147,7 @@ public struct SnapshotStore: Sendable {
                 : try Int.fetchOne(
                     db,
                     sql: "SELECT (SELECT COUNT(*) FROM snapshot_row) + (SELECT COUNT(*) FROM snapshot_row_overflow)")
-                    ?? baseCount
+                    ?? 0
             try Self.writeMetadata(db, stored)
             return stored
         }

@@ -247,17 +247,11 @@ public struct SnapshotSync: Service {
             // Short: the body ended early. Keep the prefix and resume next time.
             throw SnapshotSyncError(.downloadFailed, "payload has \(max(size, 0)) of \(reference.bytes) bytes")
         }
-        guard let handle = try? FileHandle(forReadingFrom: file) else {
-            throw SnapshotSyncError(.downloadFailed, "cannot read \(file.lastPathComponent)")
-        }
-        defer { try? handle.close() }
-        var hasher = PayloadHasher()
-        do {
-            while let chunk = try handle.read(upToCount: Self.chunkBytes), !chunk.isEmpty { hasher.update(chunk) }
-        } catch {
+        let sha256: String
+        do { sha256 = try PayloadHasher.hex(ofFile: file) } catch {
             throw SnapshotSyncError(.downloadFailed, "cannot read \(file.lastPathComponent): \(error)")
         }
-        guard hasher.hex() == reference.sha256 else {
+        guard sha256 == reference.sha256 else {
             try? FileManager.default.removeItem(at: file)
             throw SnapshotSyncError(.hashMismatch, "payload SHA-256 is not the manifest's")
         }
@@ -279,7 +273,6 @@ public struct SnapshotSync: Service {
         }
     }
 
-    private static let chunkBytes = 1 << 20
 
     private static func check(
         _ header: SnapshotPayloadHeader, isDelta: Bool, reference: PayloadReference, manifest: SnapshotManifest

@@ -157,12 +157,7 @@ struct SnapshotScaleBenchmark {
     }
 
     static func sha256(of file: URL) throws -> String {
-        // The same streamed check SnapshotSync does before an install (1 MiB chunks).
-        let handle = try FileHandle(forReadingFrom: file)
-        defer { try? handle.close() }
-        var hasher = PayloadHasher()
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(chunk) }
-        return hasher.hex()
+        try PayloadHasher.hex(ofFile: file)  // the streamed check SnapshotSync does before an install
     }
 
     static func count(_ n: Int) -> String { n % 1_000_000 == 0 ? "\(n / 1_000_000) M" : n % 1000 == 0 ? "\(n / 1000) k" : "\(n)" }

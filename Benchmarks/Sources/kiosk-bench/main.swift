@@ -19,6 +19,17 @@ func option(_ name: String) -> String? {
     return arguments[i + 1]
 }
 
+/// Prints the table and, with `--json FILE`, writes the figures there.
+func report(_ figures: [Figure]) throws {
+    printTable(figures)
+    if let json = option("--json") {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(figures).write(to: URL(fileURLWithPath: json))
+        print("wrote \(json)")
+    }
+}
+
 func integers(_ text: String) -> [Int]? {
     let values = text.split(separator: ",").map { Int($0.replacingOccurrences(of: "_", with: "")) }
     return values.allSatisfy { ($0 ?? 0) > 0 } ? values.compactMap { $0 } : nil
@@ -48,13 +59,7 @@ case "snapshot":
         }
         try? FileManager.default.removeItem(at: base.appendingPathComponent("\(subjects)"))
     }
-    printTable(figures)
-    if let json = option("--json") {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(figures).write(to: URL(fileURLWithPath: json))
-        print("wrote \(json)")
-    }
+    try report(figures)
 case "frame":
     guard let frames = Int(option("--frames") ?? "100"), frames > 0 else {
         print(usage)
@@ -62,13 +67,7 @@ case "frame":
     }
     do {
         let figures = try FrameTimeBenchmark(frames: frames).run()
-        printTable(figures)
-        if let json = option("--json") {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(figures).write(to: URL(fileURLWithPath: json))
-            print("wrote \(json)")
-        }
+        try report(figures)
     } catch {
         FileHandle.standardError.write(Data("frame benchmark failed: \(error)\n".utf8))
         exit(1)

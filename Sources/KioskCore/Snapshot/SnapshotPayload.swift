@@ -14,6 +14,16 @@ public struct PayloadHasher: Sendable {
     public func hex() -> String {
         sha.finalize().map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
+
+    /// The hex SHA-256 of a file, read in 1 MiB chunks (a city-sized payload is never in memory).
+    /// - Throws: the file's open or read error.
+    public static func hex(ofFile file: URL) throws -> String {
+        let handle = try FileHandle(forReadingFrom: file)
+        defer { try? handle.close() }
+        var hasher = PayloadHasher()
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(chunk) }
+        return hasher.hex()
+    }
 }
 
 /// A full or delta snapshot payload, decoded (DESIGN.md §5). Payloads are content-addressed by their SHA-256, which
