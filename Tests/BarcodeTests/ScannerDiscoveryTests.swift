@@ -1,6 +1,7 @@
 import Barcode
 import Foundation
 import KioskCore
+import KioskTestSupport
 import Testing
 
 struct ScannerMatchingTests {
@@ -105,7 +106,7 @@ struct ScannerManagerTests {
         let healthUpdates = manager.healthUpdates()
         let events = try manager.start()
         // Open the FIFO's write end (blocks until the source has opened the read end).
-        let writer = await Task.detached { open(fifo, O_WRONLY) }.value
+        let writer = await onOwnThread("fifo-open") { open(fifo, O_WRONLY) }
         var r = KeyRecorder(layout: .us)
         r.type("110101194605121231")
         r.enter()

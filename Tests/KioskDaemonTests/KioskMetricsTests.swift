@@ -40,7 +40,7 @@ struct KioskMetricsTests {
                 if port == nil { try await Task.sleep(for: .milliseconds(10)) }
             }
             let metricsPort = try #require(port)
-            let before = try Self.get(port: metricsPort, path: "/metrics")
+            let before = try await Self.get(port: metricsPort, path: "/metrics")
             #expect(!before.contains("kiosk_taps_total 1"))
 
             let slot = kiosk.harness.slot(0)
@@ -49,7 +49,7 @@ struct KioskMetricsTests {
 
             var text = ""
             for _ in 0..<100 {
-                text = try Self.get(port: metricsPort, path: "/metrics")
+                text = try await Self.get(port: metricsPort, path: "/metrics")
                 if text.contains("kiosk_visits_waiting 1") && text.contains("kiosk_taps_total 1") { break }
                 try await Task.sleep(for: .milliseconds(50))
             }
@@ -77,8 +77,13 @@ struct KioskMetricsTests {
         }
     }
 
-    /// `GET path` over a fresh TCP connection; the response body.
-    static func get(port: Int, path: String) throws -> String {
+    /// `GET path` over a fresh TCP connection; the response body. The blocking socket calls run on a thread of
+    /// their own (``onOwnThread(_:_:)``), not on the cooperative pool the kiosk under test needs.
+    static func get(port: Int, path: String) async throws -> String {
+        try await onOwnThread("metrics-get") { try getBlocking(port: port, path: path) }
+    }
+
+    private static func getBlocking(port: Int, path: String) throws -> String {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket: errno \(errno)") }
         defer { close(fd) }

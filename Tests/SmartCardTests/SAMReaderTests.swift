@@ -1,5 +1,6 @@
 import Foundation
 import KioskCore
+import KioskTestSupport
 import SmartCard
 import Testing
 import VirtualCard
@@ -305,13 +306,17 @@ import Glibc
         let cancellation = SerialCancellation()
         let path = terminal.replicaPath
         let started = ContinuousClock.now
-        let outcome = Task.detached { () -> SerialError? in
-            do throws(SerialError) {
-                let port = try SerialPort(path: path, cancellation: cancellation)
-                _ = try port.read(timeout: .seconds(30))
-                return nil
-            } catch {
-                return error
+        // The blocking read runs on a thread of its own, never on the cooperative pool: were it on the pool, this
+        // test's own wake-up to cancel it could wait behind it (a CI run stalled every test for 30 s that way).
+        let outcome = Task {
+            await onOwnThread("sam-blocked-read") { () -> SerialError? in
+                do throws(SerialError) {
+                    let port = try SerialPort(path: path, cancellation: cancellation)
+                    _ = try port.read(timeout: .seconds(30))
+                    return nil
+                } catch {
+                    return error
+                }
             }
         }
         try await Task.sleep(for: .milliseconds(50))
