@@ -1,6 +1,10 @@
 public import Crypto
 public import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Settings of the reference central service. A `Sendable` struct of defaulted values; the `kiosk-central`
 /// executable fills it from its command line (the signing key and the token file are read there).
 public struct CentralConfiguration: Sendable {
@@ -56,9 +60,36 @@ public struct CentralConfiguration: Sendable {
         return tokens
     }
 
+    /// Reads a configuration file (signing key, token file) named by `option`.
+    /// - Throws: ``CentralConfigurationError`` naming the option, the path, the system's reason (`strerror`) and
+    ///   `hint`, instead of Foundation's generic "The file couldn't be opened".
+    public static func readFile(_ url: URL, option: String, hint: String) throws -> Data {
+        guard let handle = FileHandle(forReadingAtPath: url.path) else {
+            let reason = String(cString: strerror(errno))
+            throw CentralConfigurationError("\(option) \(url.path): cannot read (\(reason)); \(hint)")
+        }
+        defer { try? handle.close() }
+        do { return try handle.readToEnd() ?? Data() } catch {
+            throw CentralConfigurationError("\(option) \(url.path): cannot read (\(error)); \(hint)")
+        }
+    }
+
+    /// Reads a token file (``parseTokens(_:)``).
+    /// - Throws: ``CentralConfigurationError`` when it cannot be read, is not UTF-8 or has a malformed line.
+    public static func loadTokens(contentsOf url: URL) throws -> [String: String] {
+        let data = try readFile(
+            url, option: "--tokens", hint: "create it with one `token kiosk-id` line per kiosk (README: kiosk-central)")
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw CentralConfigurationError("--tokens \(url.path): not UTF-8 text")
+        }
+        return try parseTokens(text)
+    }
+
     /// Reads a signing key file: the 32 raw bytes written by `kiosk-central keygen`.
+    /// - Throws: ``CentralConfigurationError`` when it cannot be read or is not 32 bytes.
     public static func loadSigningKey(contentsOf url: URL) throws -> Curve25519.Signing.PrivateKey {
-        let data = try Data(contentsOf: url)
+        let data = try readFile(
+            url, option: "--signing-key", hint: "create one with `kiosk-central keygen --out \(url.path)`")
         guard data.count == 32 else {
             throw CentralConfigurationError("\(url.path): expected a 32-byte Ed25519 private key, got \(data.count) bytes")
         }

@@ -15,14 +15,15 @@ public enum Masking {
         return String(chars.prefix(6)) + String(repeating: "*", count: chars.count - 10) + String(chars.suffix(4))
     }
 
-    /// Name with the middle masked: a Chinese name keeps its first and last character (张*明, 王*; four
-    /// characters: 欧**华); a Latin name keeps its first and last word (`Wang *** Li`).
+    /// Name with the middle masked (DESIGN.md §4), by characters for a Chinese name and by words for a Latin one, the
+    /// same rule for both: one unit → `*`; two → the first and `*` (王*, `Wang *`); three or more → the first and the
+    /// last with the middle masked (张*明, 欧**华, `Wang *** Li`). So a two-word name never shows whole. Words are
+    /// split at spaces, commas and the `/` of PBOC tag 5F20 (`WANG/LI` → `WANG *`).
     public static func name(_ name: String) -> String {
         let trimmed = name.trimmingSpaces()
-        let words = trimmed.split(whereSeparator: { $0 == " " || $0 == "," })
-        if words.count >= 2 {
-            return "\(words.first!) *** \(words.last!)"
-        }
+        let words = trimmed.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "/" })
+        if words.count == 2 { return "\(words[0]) *" }
+        if words.count > 2 { return "\(words.first!) *** \(words.last!)" }
         let chars = Array(trimmed)
         switch chars.count {
         case 0: return ""

@@ -67,7 +67,12 @@ public enum SnapshotImporter {
     ) throws -> Summary {
         let data = try PeopleFile.contents(of: file)  // JSON, or CSV converted
         let installedSequence = try store.metadata()?.sequence
-        let prepared = try prepare(data, installedSequence: installedSequence, now: now, timeZone: timeZone)
+        let prepared: Prepared
+        do {
+            prepared = try prepare(data, installedSequence: installedSequence, now: now, timeZone: timeZone)
+        } catch {
+            throw PeopleFile.isCSV(file) ? error.numberedAsCSVRows() : error
+        }
         let metadata = try store.replaceAll(records: prepared.entries, metadata: prepared.metadata)
         return Summary(
             metadata: metadata, people: prepared.people, generatedEpochKey: prepared.generatedEpochKey)

@@ -44,7 +44,7 @@ extension KioskCentral {
             let configuration = CentralConfiguration(
                 databasePath: database.database, payloadDirectory: payloads,
                 signingKey: try CentralConfiguration.loadSigningKey(contentsOf: URL(fileURLWithPath: signingKey)),
-                deviceTokens: try CentralConfiguration.parseTokens(String(contentsOfFile: tokens, encoding: .utf8)),
+                deviceTokens: try CentralConfiguration.loadTokens(contentsOf: URL(fileURLWithPath: tokens)),
                 snapshotMaxAgeSeconds: maxAgeHours * 3600, deltaRetentionSeconds: deltaRetentionDays * 86400,
                 host: host, port: port)
             let app = try makeCentralApplication(configuration: configuration, logger: logger) { port in
@@ -76,8 +76,7 @@ extension KioskCentral {
 
         func run() throws {
             let store = try CentralStore(path: database.database)
-            let data = try PeopleFile.contents(of: URL(fileURLWithPath: people))
-            let summary = try store.importPeople(data: data, now: Date())
+            let summary = try importPeople(at: people, into: store)
             print(
                 summary.changed
                     ? "imported \(summary.people) people (\(summary.subjects) subject keys): \(summary.upserts) added or changed, \(summary.deletes) removed; epoch \(summary.epoch), sequence \(summary.sequence)"
@@ -97,11 +96,23 @@ extension KioskCentral {
             let store = try CentralStore(path: database.database)
             let epoch = try store.rotateEpoch(now: Date())
             if let people {
-                let summary = try store.importPeople(data: try Data(contentsOf: URL(fileURLWithPath: people)), now: Date())
+                let summary = try importPeople(at: people, into: store)
                 print("epoch \(summary.epoch) active from sequence \(summary.sequence) (\(summary.subjects) subject keys)")
             } else {
                 print("epoch \(epoch) pending: import the people file to activate it")
             }
         }
+    }
+}
+
+/// Reads a people file (JSON, or CSV by its extension) and imports it. A CSV file's problems are described by
+/// spreadsheet row number.
+private func importPeople(at path: String, into store: CentralStore) throws -> CentralStore.ImportSummary {
+    let file = URL(fileURLWithPath: path)
+    let data = try PeopleFile.contents(of: file)
+    do {
+        return try store.importPeople(data: data, now: Date())
+    } catch let error as PeopleFileError where PeopleFile.isCSV(file) {
+        throw error.numberedAsCSVRows()
     }
 }

@@ -74,6 +74,34 @@ import Testing
         }
     }
 
+    /// A spreadsheet user counts the header as row 1: problems of a `.csv` file name that row number.
+    @Test func csvProblemsNameTheSpreadsheetRow() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("csv-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let badCell = dir.appendingPathComponent("people.csv")
+        try Data("idNumber,status,vaccineDoses\n11010519491231002X,normal,2\n110101195001010019,normal,three\n".utf8)
+            .write(to: badCell)
+        do {
+            _ = try PeopleFile.contents(of: badCell)
+            Issue.record("a bad cell was accepted")
+        } catch {
+            #expect(error.problems.first?.row == 1)
+            #expect(error.description.contains("CSV row 3, column vaccineDoses"), "\(error)")
+        }
+        // Parser problems of the converted file, renumbered by the caller that knows it was CSV.
+        let repeated = "idNumber,status\n11010519491231002X,normal\n110101195001010019,normal\n11010519491231002X,normal\n"
+        do {
+            _ = try PeopleFile.parse(try PeopleFile.json(fromCSV: repeated), now: now, timeZone: utc)
+            Issue.record("a repeated identity was accepted")
+        } catch {
+            #expect(error.description.contains("people[2].idNumber: same identity as people[0]"), "\(error)")
+            let csv = error.numberedAsCSVRows().description
+            #expect(csv.contains("CSV row 4, column idNumber: same identity as CSV row 2"), "\(csv)")
+            #expect(!csv.contains("11010519491231002X"))
+        }
+    }
+
     @Test func readsACSVFileByItsExtension() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("csv-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -109,10 +109,14 @@ extension PeopleFile {
         do { data = try Data(contentsOf: file) } catch {
             throw PeopleFileError(problems: [.init(row: nil, field: "file", reason: "cannot read \(file.path)")])
         }
-        guard file.pathExtension.lowercased() == "csv" else { return data }
+        guard isCSV(file) else { return data }
         guard let text = String(data: data, encoding: .utf8) else {
             throw PeopleFileError(problems: [.init(row: nil, field: "file", reason: "a CSV people file must be UTF-8")])
         }
-        return try json(fromCSV: text)
+        do { return try json(fromCSV: text) } catch { throw error.numberedAsCSVRows() }
     }
+
+    /// Whether `file` is read as CSV (its extension is `.csv`, any case). Errors of parsing such a file should be
+    /// described with ``PeopleFileError/numberedAsCSVRows()``.
+    public static func isCSV(_ file: URL) -> Bool { file.pathExtension.lowercased() == "csv" }
 }

@@ -81,10 +81,11 @@ extension PeopleFile {
             for identity in identities {
                 let name = "\(identity.kind.rawValue):\(identity.value)"
                 if let other = firstRowOfIdentity[name] {
-                    problems.append(
-                        .init(
-                            row: row, field: parser.fieldName(of: identity.kind),
-                            reason: "same identity as people[\(other)]; each identity may appear once"))
+                    var problem = PeopleFileError.Problem(
+                        row: row, field: parser.fieldName(of: identity.kind),
+                        reason: "each identity may appear once")
+                    problem.sameAsRow = other
+                    problems.append(problem)
                     continue
                 }
                 firstRowOfIdentity[name] = row
