@@ -23,7 +23,9 @@ struct KioskdCommand: AsyncParsableCommand {
     @Flag(name: .customLong("print-default-config"), help: "Print the default kioskd.toml, every key commented out.")
     var printDefaultConfig = false
 
-    // Each flag below overrides one key of the configuration file (see --print-config-reference).
+    // Each flag below overrides one key of the configuration file (see --print-config-reference). Numeric ones parse
+    // `.unconditional`ly so that `--hold -1` reaches the configuration checker (which says what is allowed) instead
+    // of reading as a missing value.
     @Option(help: "Offline status snapshot (SQLite). [storage.snapshot_path]")
     var snapshot: String?
     @Option(name: .customLong("visit-log"), help: "Visit log (SQLite), written before each result is shown. [storage.visit_log_path]")
@@ -32,11 +34,11 @@ struct KioskdCommand: AsyncParsableCommand {
     var venue: String?
     @Option(name: .customLong("venue-name"), help: "Venue name shown on screen. [kiosk.venue_name]")
     var venueName: String?
-    @Option(help: "Seconds a result stays on screen at most. [display.hold_seconds]")
+    @Option(parsing: .unconditional, help: "Seconds a result stays on screen at most. [display.hold_seconds]")
     var hold: String?
-    @Option(name: .customLong("min-hold"), help: "Seconds a result stays on screen at least, once the card is removed. [display.min_hold_seconds]")
+    @Option(name: .customLong("min-hold"), parsing: .unconditional, help: "Seconds a result stays on screen at least, once the card is removed. [display.min_hold_seconds]")
     var minimumHold: String?
-    @Option(name: .customLong("max-snapshot-age"), help: "Hours after which the snapshot answers 'cannot verify'. [storage.max_snapshot_age_hours]")
+    @Option(name: .customLong("max-snapshot-age"), parsing: .unconditional, help: "Hours after which the snapshot answers 'cannot verify'. [storage.max_snapshot_age_hours]")
     var maximumSnapshotAgeHours: String?
     @Option(
         name: .customLong("ignore-reader"),
@@ -44,13 +46,13 @@ struct KioskdCommand: AsyncParsableCommand {
     var ignoredReaders: [String] = []
     @Option(name: .customLong("sam-device"), help: "Serial device of a GA 467 SAM ID-card reader (e.g. /dev/kiosk-sam). [sam.device]")
     var samDevice: String?
-    @Option(name: .customLong("sam-baud"), help: "Line speed of the SAM ID-card reader, in baud. [sam.baud]")
+    @Option(name: .customLong("sam-baud"), parsing: .unconditional, help: "Line speed of the SAM ID-card reader, in baud. [sam.baud]")
     var samBaud: String?
     @Option(help: "Renderer: framebuffer, terminal, png or none. [display.renderer]")
     var renderer: String?
     @Option(name: .customLong("fb-device"), help: "Framebuffer device for --renderer framebuffer. [framebuffer.device]")
     var framebufferDevice: String?
-    @Option(name: .customLong("fb-rotation"), help: "Software rotation, degrees clockwise: 0, 90, 180 or 270. [framebuffer.rotation]")
+    @Option(name: .customLong("fb-rotation"), parsing: .unconditional, help: "Software rotation, degrees clockwise: 0, 90, 180 or 270. [framebuffer.rotation]")
     var framebufferRotation: String?
     @Option(name: .customLong("fb-tty"), help: "VT to switch to graphics mode (e.g. /dev/tty1; default: the foreground VT). [framebuffer.console]")
     var framebufferTTY: String?
@@ -58,13 +60,13 @@ struct KioskdCommand: AsyncParsableCommand {
     var pngOut: String?
     @Option(name: .customLong("png-size"), help: "With --renderer png: WIDTHxHEIGHT in pixels. [display.png_width, display.png_height]")
     var pngSize: String?
-    @Option(name: .customLong("several-people-window"), help: "他人代查: seconds within which another card joins the result as a tile; 0 off. [display.several_people_window_seconds]")
+    @Option(name: .customLong("several-people-window"), parsing: .unconditional, help: "他人代查: seconds within which another card joins the result as a tile; 0 off. [display.several_people_window_seconds]")
     var severalPeopleWindow: String?
     @Flag(name: .customLong("sound"), help: "Play a short tone per result. [sound.enabled]")
     var sound = false
     @Option(name: .customLong("sound-command"), help: "Player reading raw S16_LE mono PCM on standard input (words separated by spaces). [sound.player_command]")
     var soundCommand: String?
-    @Option(name: .customLong("sound-rate"), help: "Sample rate of the PCM given to the player, in Hz. [sound.sample_rate]")
+    @Option(name: .customLong("sound-rate"), parsing: .unconditional, help: "Sample rate of the PCM given to the player, in Hz. [sound.sample_rate]")
     var soundRate: String?
     @Option(name: .customLong("speech-command"), help: "Also speak the result: a command given the words as last argument (e.g. 'espeak-ng -v zh'). [sound.speech_command]")
     var speechCommand: String?

@@ -95,6 +95,15 @@ struct CheckConfigExecutableTests {
             environment: ["PATH": "/usr/bin", "KIOSKD_SAM_BAUD": "115200"])
         #expect(flagged.status == 1)
         #expect(flagged.error.contains("command line: display.hold_seconds: must be seconds greater than 0"))
+
+        // A negative number is a value to check, not a missing one.
+        let negative = try await runProgram(
+            kioskd, ["--check-config", "--config", good.path, "--hold", "-1", "--fb-rotation", "-90"],
+            environment: ["PATH": "/usr/bin"])
+        #expect(negative.status == 1)
+        #expect(negative.error.contains("command line: display.hold_seconds: must be seconds greater than 0"), "\(negative.error)")
+        #expect(negative.error.contains("command line: framebuffer.rotation"), "\(negative.error)")
+        #expect(!negative.error.contains("Missing value"))
     }
 
     @Test func printedReferenceIsTheCheckedInOne() async throws {
