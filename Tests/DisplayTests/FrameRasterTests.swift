@@ -181,6 +181,8 @@ let resultScreens: Set<String> = [
             let plan = await rasterizer.plan(screen, width: width, height: height)
             for line in plan.lines {
                 #expect(line.area.contains(line.box), "\(width)×\(height): \(line.role) \(line.box) in \(line.area)")
+                // Closing punctuation never starts a line (the portrait guidance once began a line with "，").
+                #expect(!(line.text.first.map { "，。、；：！？）」》".contains($0) } ?? false), "\(width)×\(height): \(line.text)")
             }
             #expect(plan.truncated, "this much text cannot fit whole at \(width)×\(height)")
             let word = plan.lines(.statusWord)

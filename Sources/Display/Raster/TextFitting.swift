@@ -118,9 +118,16 @@ struct TextFitter {
                 let total = glyphs.width(of: token.text, size: size, bold: bold)
                 let count = Int((total / width).rounded(.up))
                 let per = (characters.count + count - 1) / max(1, count)
-                let pieces = stride(from: 0, to: characters.count, by: max(1, per)).map {
+                var pieces = stride(from: 0, to: characters.count, by: max(1, per)).map {
                     String(characters[$0..<min(characters.count, $0 + per)])
                 }
+                // Closing punctuation never starts a line: it joins the piece before.
+                for index in pieces.indices.dropFirst() {
+                    while let first = pieces[index].first, Self.closing.contains(first) {
+                        pieces[index - 1].append(pieces[index].removeFirst())
+                    }
+                }
+                pieces.removeAll { $0.isEmpty }
                 let widths = pieces.map { glyphs.width(of: $0, size: size, bold: bold) }
                 if widths.allSatisfy({ $0 <= width }) {
                     for (index, piece) in pieces.enumerated() {
@@ -138,11 +145,14 @@ struct TextFitter {
             for character in token.text {
                 let candidate = piece + String(character)
                 if glyphs.width(of: candidate, size: size, bold: bold) > width, !piece.isEmpty {
+                    // Closing punctuation never starts a line: the character before it moves down with it.
+                    var carried = String(character)
+                    if Self.closing.contains(character), piece.count > 1 { carried = String(piece.removeLast()) + carried }
                     let w = glyphs.width(of: piece, size: size, bold: bold)
                     append(Token(span: token.span, text: piece, spaceBefore: false), gap: 0, tokenWidth: w)
                     lines.append(current)
                     current = LaidOutLine(runs: [], width: 0)
-                    piece = String(character)
+                    piece = carried
                 } else {
                     piece = candidate
                 }
