@@ -122,6 +122,20 @@ extension KioskConfiguration {
                 draft.configuration.pngOutput.height = try value.integer(in: 16...8192, "pixels")
             }),
         .init(
+            "display", "fonts", .strings, default: "[]",
+            "Font files for text, in fallback order: each \"FILE\" or \"FILE#FACE\" (a face of a .ttc collection, from 0); the first that has a character draws it, a character none has is drawn as a box. [] = Debian's DejaVu Sans, Noto Sans CJK SC (if installed), WenQuanYi Micro Hei. List a CJK font, e.g. \"/usr/share/fonts/truetype/wqy/wqy-microhei.ttc\".",
+            apply: { draft, value throws(ConfigurationValue.Problem) in
+                let faces = try fontFaces(value)
+                if !faces.isEmpty { draft.configuration.fonts.regular = faces }
+            }),
+        .init(
+            "display", "bold_fonts", .strings, default: "[]",
+            "Bold font files for the status word and headings, same form as fonts; where none has a character, the regular font is emboldened. [] = DejaVu Sans Bold and Noto Sans CJK SC Bold (if installed).",
+            apply: { draft, value throws(ConfigurationValue.Problem) in
+                let faces = try fontFaces(value)
+                if !faces.isEmpty { draft.configuration.fonts.bold = faces }
+            }),
+        .init(
             "display", "several_people_window_seconds", .number,
             default: plainNumber(defaults.severalPeopleWindowSeconds), unit: "s",
             "他人代查: a different card tapped this soon after a result, while it is shown, joins it as a tile (up to 4); 0 turns it off (a queue of strangers must not see each other's tiles).",
@@ -363,4 +377,20 @@ extension KioskConfiguration {
                 try apply(&draft.central, value)
             })
     }
+}
+
+/// The faces of a `display.fonts`/`display.bold_fonts` list: absolute paths of files that exist, `FILE#FACE` for a
+/// face of a collection.
+private func fontFaces(_ value: ConfigurationValue) throws(ConfigurationValue.Problem) -> [FontConfiguration.Face] {
+    var faces: [FontConfiguration.Face] = []
+    for text in try value.strings() {
+        guard let face = FontConfiguration.Face(parsing: text), face.path.hasPrefix("/") else {
+            throw ConfigurationValue.Problem(allowed: "absolute font file paths, FILE or FILE#FACE (got \"\(text)\")")
+        }
+        guard FileManager.default.fileExists(atPath: face.path) else {
+            throw ConfigurationValue.Problem(allowed: "font files that exist (no file at \(face.path))")
+        }
+        faces.append(face)
+    }
+    return faces
 }

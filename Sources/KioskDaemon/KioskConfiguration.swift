@@ -26,6 +26,9 @@ public struct KioskConfiguration: Sendable {
     /// previous result being drawn, while it is still on screen, joins it as a tile (up to 4). 0 turns it off
     /// (the default: in a queue of strangers, the next person must not see the previous one's tile).
     public var severalPeopleWindowSeconds: Double = 0
+    /// The fonts the framebuffer and PNG renderers draw with, in fallback order (`display.fonts`,
+    /// `display.bold_fonts`); Debian's DejaVu Sans, Noto Sans CJK SC and WenQuanYi Micro Hei by default.
+    public var fonts: FontConfiguration = .debian
     /// A snapshot older than this many seconds answers "cannot verify" (DESIGN.md §1 step 4).
     public var maximumSnapshotAgeSeconds: Double
     /// Readers whose names contain any of these substrings are ignored (SAM/SIM slots that always hold a card).

@@ -1,4 +1,5 @@
 import Barcode
+import Display
 public import Foundation
 import KioskCore
 public import Logging
@@ -52,11 +53,6 @@ public struct KioskDoctor: Sendable {
         /// The framebuffer device (its sysfs directory is `/sys/class/graphics/<name>`).
         public var framebufferDevice = "/dev/fb0"
         public var sysfsGraphics = "/sys/class/graphics"
-        /// Font files the renderers use; the first that exists counts.
-        public var fontFiles = [
-            "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-            "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-        ]
         /// How long the SAM module gets to answer, and the central service to send its manifest.
         public var samTimeout: Duration = .seconds(3)
         /// Backlog above which the visit upload is reported as falling behind.
@@ -278,15 +274,30 @@ public struct KioskDoctor: Sendable {
             advice: access.isEmpty ? nil : "kioskd runs in group video; check `ls -l \(device)`")]
     }
 
-    func fontFindings() -> [Finding] {
-        if let font = environment.fontFiles.first(where: { FileManager.default.fileExists(atPath: $0) }) {
-            return [.init(.ok, "fonts", font)]
+    /// The configured font list (`display.fonts`) loaded through FreeType: which faces draw Chinese and Latin
+    /// text. A list without a CJK face would draw every Chinese word as boxes: FAIL when a pixel renderer is
+    /// configured (the screen would be unreadable), WARN otherwise.
+    public func fontFindings() -> [Finding] {
+        let pixelRenderer = configuration.renderer == .framebuffer || configuration.renderer == .png
+        let level: Level = pixelRenderer ? .fail : .warn
+        let advice = "apt-get install fonts-wqy-microhei, or list a CJK font in display.fonts"
+        let source: GlyphSource
+        do { source = try GlyphSource(configuration: configuration.fonts) } catch {
+            return [.init(level, "fonts", "\(error)", advice: advice)]
         }
-        return [
-            .init(
-                .warn, "fonts", "no CJK font found (\(environment.fontFiles.first ?? "-"))",
-                advice: "apt-get install fonts-wqy-microhei (needed by the framebuffer renderer)")
-        ]
+        func face(drawing sample: String) -> String? {
+            var names: Set<String> = []
+            for scalar in sample.unicodeScalars {
+                guard case .font(let face, _) = source.origin(of: scalar, bold: false) else { return nil }
+                names.insert(source.faceNames[face])
+            }
+            return names.sorted().joined(separator: ", ")
+        }
+        let latin = face(drawing: "Please tap 0123")
+        guard let chinese = face(drawing: "请刷卡未见异常居家集中观察") else {
+            return [.init(level, "fonts", "no configured font has Chinese characters (\(source.faceNames.joined(separator: ", ")))", advice: advice)]
+        }
+        return [.init(.ok, "fonts", "Chinese: \(chinese); Latin: \(latin ?? "boxes")")]
     }
 
     func centralFindings() async -> [Finding] {

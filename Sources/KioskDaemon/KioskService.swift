@@ -111,8 +111,8 @@ public struct KioskService: Service {
         case .framebuffer:
             terminal = nil
             let pixels: any ScreenRasterizer
-            do { pixels = try rasterizer ?? GlyphScreenRasterizer() } catch {
-                throw StartupError(what: "fonts", path: "the configured font list", cause: error)
+            do { pixels = try rasterizer ?? GlyphScreenRasterizer(fonts: configuration.fonts) } catch {
+                throw StartupError(what: "fonts", path: "display.fonts", cause: error)
             }
             let display = FramebufferRenderer(
                 configuration: configuration.framebuffer.rendererConfiguration, rasterizer: pixels)
@@ -122,7 +122,8 @@ public struct KioskService: Service {
             terminal = nil
             let output = configuration.pngOutput
             renderer = try PNGRenderer(
-                url: URL(fileURLWithPath: output.path), width: output.width, height: output.height)
+                url: URL(fileURLWithPath: output.path), width: output.width, height: output.height,
+                fonts: configuration.fonts)
         }
         self.framebuffer = framebuffer
         if configuration.sound.enabled {

@@ -68,13 +68,13 @@ extension KioskCtl {
         }
 
         private func face(_ argument: String) throws -> FontConfiguration.Face {
-            if let hash = argument.lastIndex(of: "#"), let index = Int(argument[argument.index(after: hash)...]) {
-                return FontConfiguration.Face(path: String(argument[..<hash]), index: index)
+            guard let face = FontConfiguration.Face(parsing: argument) else {
+                throw ValidationError("--font \(argument): expected FILE or FILE#FACE (FACE a number from 0)")
             }
-            guard FileManager.default.fileExists(atPath: argument) else {
-                throw ValidationError("no font file at \(argument)")
+            guard FileManager.default.fileExists(atPath: face.path) else {
+                throw ValidationError("no font file at \(face.path)")
             }
-            return FontConfiguration.Face(path: argument)
+            return face
         }
     }
 }

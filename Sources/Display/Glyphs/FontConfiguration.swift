@@ -19,6 +19,21 @@ public struct FontConfiguration: Sendable, Hashable {
         }
 
         public var description: String { index == 0 ? path : "\(path)#\(index)" }
+
+        /// Parses `FILE` or `FILE#FACE` (a face of a `.ttc` collection, from 0), the form of the `display.fonts`
+        /// configuration key and `kioskctl render --font`. `nil` when the face number is not a number from 0 to 255
+        /// or the path is empty. Whether the file exists is not checked here.
+        public init?(parsing text: String) {
+            var path = Substring(text)
+            var index = 0
+            if let hash = text.lastIndex(of: "#") {
+                guard let number = Int(text[text.index(after: hash)...]), (0...255).contains(number) else { return nil }
+                index = number
+                path = text[..<hash]
+            }
+            guard !path.isEmpty else { return nil }
+            self.init(path: String(path), index: index)
+        }
     }
 
     /// Faces for normal text, in fallback order.
