@@ -10,7 +10,7 @@ import Testing
 /// Damaged state files (issue 7, defects from the review): `kioskd` never stops over a damaged snapshot or visit log.
 /// The damaged file is moved aside (kept byte for byte for the technician), the log and `kioskctl doctor` say so,
 /// a full snapshot is synced again from the centre, and the next tap is answered and logged.
-@Suite(.serialized) struct KioskdDamagedFileTests {
+@Suite(.serialized, .kioskdSubprocessExclusive) struct KioskdDamagedFileTests {
     static let scannedID = KioskdKillTests.scannedIDs[1]  // 李秀英, homeObservation in the demo file
 
     /// A page in the middle of the snapshot file overwritten: SQLite opens the file and reads its metadata, so only

@@ -11,7 +11,7 @@ import Testing
 /// (issue 4): afterwards every visit shown on screen is in the log exactly once and reaches the centre exactly once,
 /// and the snapshot is the old one or the new one, never a mix. Real parts throughout: the `kioskd` executable, a
 /// serial scanner on a pseudo-terminal, SQLite files, and a central service on 127.0.0.1.
-@Suite(.serialized) struct KioskdKillTests {
+@Suite(.serialized, .kioskdSubprocessExclusive) struct KioskdKillTests {
     /// The demo people's ID numbers: scanning one is a tap that resolves, appends a visit and draws a result.
     static let scannedIDs = ["11010519491231002X", "11010119520304002X", "110108194507150017", "110105195001010020"]
 

@@ -16,7 +16,7 @@ import Testing
 /// `KIOSK_KILLS` sets the number of kills (default 100; `make soak` runs 1,000); `KIOSK_KILL_SEED` replays a run
 /// (the seed is printed). The seed fixes the kill delays, the scan pacing and the snapshots; the timing of the
 /// process under a loaded machine still varies, which is the point.
-@Suite(.serialized) struct KioskdRandomKillTests {
+@Suite(.serialized, .kioskdSubprocessExclusive) struct KioskdRandomKillTests {
     static let environment = ProcessInfo.processInfo.environment
 
     @Test func randomKillsLoseAndDuplicateNoVisitAndLeaveTheOldOrTheNewSnapshot() async throws {
@@ -193,5 +193,54 @@ struct SplitMix64: RandomNumberGenerator {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+/// Runs the suites that start `kioskd` subprocesses one at a time (each takes this trait; `.serialized` inside).
+///
+/// They are CPU-heavy (a debug `kioskd` per start, snapshot installs) and time-sensitive (a kill must land while
+/// taps flow); run side by side on a 2-core machine they starve each other and everything else.
+struct KioskdSubprocessExclusive: SuiteTrait, TestScoping {
+    var isRecursive: Bool { false }
+
+    func provideScope(
+        for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
+    ) async throws {
+        await KioskdSubprocessLock.shared.acquire()
+        do {
+            try await function()
+        } catch {
+            await KioskdSubprocessLock.shared.release()
+            throw error
+        }
+        await KioskdSubprocessLock.shared.release()
+    }
+}
+
+extension Trait where Self == KioskdSubprocessExclusive {
+    /// The suite starts `kioskd` subprocesses: run it alone among such suites.
+    static var kioskdSubprocessExclusive: KioskdSubprocessExclusive { KioskdSubprocessExclusive() }
+}
+
+/// A FIFO async lock.
+actor KioskdSubprocessLock {
+    static let shared = KioskdSubprocessLock()
+    private var held = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func acquire() async {
+        if !held {
+            held = true
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func release() {
+        if waiters.isEmpty {
+            held = false
+        } else {
+            waiters.removeFirst().resume()
+        }
     }
 }

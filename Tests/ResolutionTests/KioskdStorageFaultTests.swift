@@ -9,7 +9,7 @@ import Testing
 /// are still answered and shown, the log says what is wrong, no visit already shown is lost, and once space returns
 /// the visits held meanwhile reach the visit log, each once.
 @Suite(
-    .serialized,
+    .serialized, .kioskdSubprocessExclusive,
     .enabled(if: getuid() == 0, "mounts a tmpfs: needs root (CAP_SYS_ADMIN)"))
 struct KioskdStorageFaultTests {
     @Test func aFullDiskKeepsTheKioskServingAndHoldsVisitsUntilSpaceReturns() async throws {
