@@ -64,3 +64,9 @@ check-units: deps
 
 clean:
 	rm -rf .build build
+
+# kioskd killed with SIGKILL at 1,000 random points (the test suite runs 100); KIOSK_KILL_SEED=N replays a run.
+.PHONY: soak-kills
+soak-kills: deps
+	$(SWIFT) build --build-tests
+	KIOSK_KILLS=$${KIOSK_KILLS:-1000} $(SWIFT) test --skip-build --filter KioskdRandomKillTests

@@ -357,6 +357,15 @@ public struct KioskDoctor: Sendable {
 
     func snapshotFindings() -> [Finding] {
         let path = configuration.snapshotPath
+        let setAside = DamagedDatabase.setAsideCopies(of: path).map { copy in
+            Finding(
+                .warn, "snapshot", "a damaged snapshot was set aside: \(copy)",
+                advice: "kioskd started a new one; keep the file for support with the journal, then remove it")
+        }
+        return setAside + currentSnapshotFindings(path)
+    }
+
+    private func currentSnapshotFindings(_ path: String) -> [Finding] {
         guard FileManager.default.fileExists(atPath: path) else {
             return [
                 .init(
@@ -400,6 +409,16 @@ public struct KioskDoctor: Sendable {
 
     func visitFindings() -> [Finding] {
         let path = configuration.visitLogPath
+        let setAside = DamagedDatabase.setAsideCopies(of: path).map { copy in
+            Finding(
+                .warn, "visits", "a damaged visit log was set aside: \(copy)",
+                advice: "visits in it that were not uploaded exist only there: keep the file and have it recovered "
+                    + "(sqlite3 FILE .recover), then remove it")
+        }
+        return setAside + currentVisitFindings(path)
+    }
+
+    private func currentVisitFindings(_ path: String) -> [Finding] {
         guard FileManager.default.fileExists(atPath: path) else {
             return [.init(.ok, "visits", "\(path) not created yet (kioskd creates it)")]
         }

@@ -34,7 +34,8 @@ extension KioskService: KioskHealthReporting {
         return nil
     }
 
-    /// e.g. `readers 1 · scanners 0 · SAM ready · snapshot #7 2 h old · centre online · 3 visits waiting`.
+    /// e.g. `readers 1 · scanners 0 · SAM ready · snapshot #7 2 h old · centre online · 3 visits waiting`, and
+    /// `2 visits held in memory: the visit log cannot be written` while its disk is full.
     public func statusLine() async -> String {
         let inputs = await health.current()
         let readers = inputs.filter { $0.kind == .pcscReader && $0.name != "pcscd" && $0.state == .ready }.count
@@ -69,6 +70,10 @@ extension KioskService: KioskHealthReporting {
         }
         if let pending = try? visits.pendingCount() {
             parts.append("\(pending) visit\(pending == 1 ? "" : "s") waiting")
+        }
+        let held = recorder.heldCount
+        if held > 0 {
+            parts.append("\(held) visit\(held == 1 ? "" : "s") held in memory: the visit log cannot be written")
         }
         return parts.joined(separator: " · ")
     }

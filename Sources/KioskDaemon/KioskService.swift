@@ -26,6 +26,8 @@ public struct KioskService: Service {
     let logger: Logger
     let snapshot: SnapshotStore
     let visits: VisitLog
+    /// Writes each visit to ``visits``, holding it in memory while the log cannot be written (a full disk).
+    let recorder: HoldingVisitRecorder
     /// The central client, when ``KioskConfiguration/central`` is set (its last answer tells online/offline).
     let centralClient: CentralClient?
     /// With ``KioskConfiguration/central``: the central client, snapshot sync and visit uploader, in the order to
@@ -34,11 +36,17 @@ public struct KioskService: Service {
     public let centralServices: [any Service]
 
     /// Opens the snapshot and the visit log and builds the pipeline. No PC/SC call happens before `run()`.
+    ///
+    /// A snapshot or visit log that SQLite reports damaged (`SQLITE_CORRUPT`, `SQLITE_NOTADB`) is moved aside (see
+    /// ``DamagedDatabase``; never deleted), logged as an error, and replaced by a new empty file: the kiosk keeps
+    /// serving (a central sync refills the snapshot; `kioskctl doctor` reports the set-aside visit log).
+    ///
     /// - Parameters:
     ///   - renderer: draws instead of the configured renderer (tests draw to a pseudo-terminal).
     ///   - rasterizer: turns screens into pixels for the `framebuffer` renderer; `nil` draws with FreeType glyphs
     ///     (``GlyphScreenRasterizer``), tests may pass ``ToneRasterizer``.
-    /// - Throws: the SQLite error when the snapshot or the visit log cannot be opened or migrated.
+    /// - Throws: ``StartupError`` when the snapshot or the visit log cannot be opened or migrated for another
+    ///   reason (permissions, a full disk).
     public init(
         configuration: KioskConfiguration, renderer override: (any Renderer)? = nil,
         rasterizer: (any ScreenRasterizer)? = nil, logger: Logger
@@ -46,20 +54,13 @@ public struct KioskService: Service {
         self.configuration = configuration
         self.logger = logger
         health = InputHealthBoard(logger: logger)
-        let snapshot: SnapshotStore
-        let visits: VisitLog
-        do {
-            snapshot = try SnapshotStore(path: configuration.snapshotPath)
-        } catch {
-            throw StartupError(what: "snapshot", path: configuration.snapshotPath, cause: error)
-        }
-        do {
-            visits = try VisitLog(path: configuration.visitLogPath)
-        } catch {
-            throw StartupError(what: "visit log", path: configuration.visitLogPath, cause: error)
-        }
+        let snapshot = try Self.openSettingAsideDamage(
+            what: "snapshot", path: configuration.snapshotPath, logger: logger, open: SnapshotStore.init(path:))
+        let visits = try Self.openSettingAsideDamage(
+            what: "visit log", path: configuration.visitLogPath, logger: logger, open: VisitLog.init(path:))
         self.snapshot = snapshot
         self.visits = visits
+        recorder = HoldingVisitRecorder(log: visits, logger: logger)
         switch Result(catching: { try snapshot.metadata() }) {
         case .success(nil):
             logger.warning(
@@ -67,6 +68,15 @@ public struct KioskService: Service {
                 metadata: ["kiosk.snapshot.path": "\(configuration.snapshotPath)"])
         case .success(let metadata?):
             logger.info("snapshot \(metadata)")
+        case .failure(let error) where DamagedDatabase.isDamage(error):
+            do {
+                let moved = try snapshot.setAside()
+                logger.error(
+                    "the snapshot file is damaged: moved aside for the technician; offline taps say 'cannot verify' until a full snapshot is installed again",
+                    metadata: ["kiosk.error": "\(error)", "kiosk.snapshot.damaged_path": "\(moved)"])
+            } catch {
+                throw StartupError(what: "snapshot", path: configuration.snapshotPath, cause: error)
+            }
         case .failure(let error):
             throw StartupError(what: "snapshot", path: configuration.snapshotPath, cause: error)
         }
@@ -140,7 +150,7 @@ public struct KioskService: Service {
         pipeline = TapPipeline(
             configuration: configuration,
             cardReader: PCSCIdentityReader(cardReader: cardReader, logger: logger),
-            resolver: resolver, visits: visits,
+            resolver: resolver, visits: recorder,
             renderer: renderer, logger: logger)
     }
 
@@ -152,12 +162,14 @@ public struct KioskService: Service {
             }
         }
         await pipeline.start()
+        checkSnapshotFileInTheBackground()
         let monitor = self.monitor
         let samReader = self.samReader
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { inputs in
                 inputs.addTask { await self.servePCSC(monitor) }
                 inputs.addTask { await self.serveScanners() }
+                inputs.addTask { await self.flushHeldVisits() }
                 inputs.addTask {
                     for await update in self.scanners.healthUpdates() { await self.health.report(update) }
                 }
@@ -184,6 +196,64 @@ public struct KioskService: Service {
         terminal?.restore()
         await framebuffer?.stop()
         logger.info("kioskd stopped")
+    }
+
+    /// Every few seconds while visits are held in memory (the visit log could not be written), tries to write them,
+    /// so they reach the disk as soon as space returns even when no one taps. Until the graceful shutdown, which
+    /// tries once more.
+    private func flushHeldVisits() async {
+        let recorder = self.recorder
+        _ = try? await cancelWhenGracefulShutdown {
+            while true {
+                try await Task.sleep(for: .seconds(2))
+                if recorder.heldCount > 0 { recorder.flush() }
+            }
+        }
+        if recorder.heldCount > 0, recorder.flush() > 0 {
+            logger.critical(
+                "kioskd stops with visits it could not write to the visit log: they are lost",
+                metadata: ["kiosk.visits.held": "\(recorder.heldCount)"])
+        }
+    }
+
+    /// Starts `PRAGMA quick_check` of the snapshot file on a thread of its own (it reads every page: seconds to
+    /// minutes for a city-sized snapshot, while taps are served). A damaged file is moved aside for the technician
+    /// (``SnapshotStore/setAside()``): offline taps say "cannot verify" instead of failing on the damaged pages, and
+    /// with a central service a sync of a full snapshot starts at once.
+    private func checkSnapshotFileInTheBackground() {
+        let snapshot = self.snapshot
+        let logger = self.logger
+        let syncRequests = centralClient?.syncRequests
+        let thread = Thread {
+            let problems: [String]
+            do {
+                problems = try snapshot.quickCheck()
+            } catch {
+                logger.warning("the snapshot file could not be checked", metadata: ["kiosk.error": "\(error)"])
+                return
+            }
+            guard !problems.isEmpty else {
+                logger.debug("snapshot file checked: sound")
+                return
+            }
+            do {
+                let moved = try snapshot.setAside()
+                logger.error(
+                    "the snapshot file is damaged: moved aside for the technician; offline taps say 'cannot verify' until a full snapshot is installed again",
+                    metadata: [
+                        "kiosk.snapshot.problem": "\(problems.prefix(3).joined(separator: "; "))",
+                        "kiosk.snapshot.damaged_path": "\(moved)",
+                        "kiosk.snapshot.resync": "\(syncRequests != nil)",
+                    ])
+                syncRequests?.request()
+            } catch {
+                logger.error(
+                    "the snapshot file is damaged and could not be moved aside",
+                    metadata: ["kiosk.snapshot.problem": "\(problems.first ?? "")", "kiosk.error": "\(error)"])
+            }
+        }
+        thread.name = "snapshot-check"
+        thread.start()
     }
 
     /// Checks the framebuffer every few seconds until the graceful shutdown: a device that went away or was replaced
@@ -346,6 +416,29 @@ extension KioskService {
                 retention: .seconds(Int64(settings.visitRetentionDays * 24 * 3600))),
             logger: logger)
         return (client, [client, sync, uploader])
+    }
+}
+
+extension KioskService {
+    /// Opens a state database; a damaged one (``DamagedDatabase/isDamage(_:)``) is moved aside, logged as an error
+    /// with where it went, and opened again empty.
+    static func openSettingAsideDamage<Store>(
+        what: String, path: String, logger: Logger, open: (String) throws -> Store
+    ) throws -> Store {
+        do {
+            return try open(path)
+        } catch where DamagedDatabase.isDamage(error) {
+            let moved: String
+            do { moved = try DamagedDatabase.setAside(path: path) } catch {
+                throw StartupError(what: what, path: path, cause: error)
+            }
+            logger.error(
+                "the \(what) file is damaged: moved aside for the technician and started anew\(what == "visit log" ? "; visits in it that were not uploaded are only in the moved file" : "")",
+                metadata: ["kiosk.error": "\(error)", "kiosk.damaged_path": "\(moved)"])
+            do { return try open(path) } catch { throw StartupError(what: what, path: path, cause: error) }
+        } catch {
+            throw StartupError(what: what, path: path, cause: error)
+        }
     }
 }
 

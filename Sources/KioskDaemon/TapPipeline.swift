@@ -43,6 +43,9 @@ public actor TapPipeline {
     /// points are in progress (a scan can arrive while a card is read): the watchdog's measure of a stuck tap.
     private var busySince: ContinuousClock.Instant?
     private var busyDepth = 0
+    /// The wall clock (a seam for tests) and the guard against it jumping backwards.
+    private let wallClock: @Sendable () -> Date
+    private var steadyClock = SteadyWallClock()
 
     public init(
         configuration: KioskConfiguration,
@@ -50,8 +53,10 @@ public actor TapPipeline {
         resolver: any StatusResolving,
         visits: any VisitRecording,
         renderer: any Renderer,
-        logger: Logger
+        logger: Logger,
+        wallClock: @escaping @Sendable () -> Date = { Date() }
     ) {
+        self.wallClock = wallClock
         self.configuration = configuration
         self.cardReader = cardReader
         self.resolver = resolver
@@ -96,6 +101,7 @@ public actor TapPipeline {
     public func start() async {
         beginWork()
         defer { endWork() }
+        _ = steadyClock.time(wall: wallClock(), at: clock.now)  // the first trusted reading
         await draw(idleState, tapStartedAt: nil)
     }
 
@@ -197,7 +203,7 @@ public actor TapPipeline {
             state = .invalidID
             log[metadataKey: "kiosk.result"] = "invalidID"
         } else {
-            let now = Date()
+            let now = tapTime(log)
             let (resolution, subject) = await resolver.resolve(usable, now: now)
             do {
                 let id = try await visits.recordVisit(
@@ -221,6 +227,25 @@ public actor TapPipeline {
             }
         }
         await show(state, source: source, start: start, removable: removable, log: log)
+    }
+
+    /// The time a tap is resolved and recorded at: the wall clock, except after it jumped backwards (see
+    /// ``SteadyWallClock``). A jump is logged once, as a warning.
+    private func tapTime(_ log: Logger) -> Date {
+        let wall = wallClock()
+        let (time, behind) = steadyClock.time(wall: wall, at: clock.now)
+        if let behind {
+            if !steadyClock.jumpReported {
+                steadyClock.jumpReported = true
+                log.warning(
+                    "the wall clock went back: taps are timed from the kiosk's running clock until it catches up; check NTP and the RTC",
+                    metadata: ["kiosk.clock.behind_s": "\(Int(behind))"])
+            }
+        } else if steadyClock.jumpReported {
+            steadyClock.jumpReported = false
+            log.notice("the wall clock caught up: taps are timed by it again")
+        }
+        return time
     }
 
     /// Shows what the person should do after a failed read or an unusable scan.
@@ -337,6 +362,35 @@ public actor TapPipeline {
             screen: screen, tapToFrame: latency, drawnAt: drawnAt, result: result, provenance: provenance)
         for continuation in observers.values { continuation.yield(frame) }
         return latency
+    }
+}
+
+/// Keeps tap times from going backwards when the wall clock does (an RTC reset, a wrong manual setting, an NTP step
+/// back), so a snapshot that is too old stays too old and visit times never run backwards.
+///
+/// After the wall clock has been read once, a tap's time is the wall clock, or, when that is more than a second
+/// earlier than the last trusted reading plus the monotonic time elapsed since, that floor instead. A forward jump
+/// is taken as it is (an NTP correction of a slow or dead clock); a wall clock behind the snapshot at start is still
+/// seen by the resolver (`clockBehindSnapshot`). The price: when the wall clock was ahead and is set back correctly,
+/// offline answers may say "cannot verify" until the true time reaches the earlier reading; online answers are not
+/// affected.
+struct SteadyWallClock {
+    private var trusted: (wall: Date, at: ContinuousClock.Instant)?
+    /// Whether the current backward jump has been logged.
+    var jumpReported = false
+
+    /// The time to use for a tap, and how far the wall clock is behind it (`nil` when the wall clock is used).
+    mutating func time(wall: Date, at now: ContinuousClock.Instant) -> (Date, behind: TimeInterval?) {
+        guard let trusted else {
+            self.trusted = (wall, now)
+            return (wall, nil)
+        }
+        let floor = trusted.wall.addingTimeInterval((now - trusted.at).milliseconds / 1000)
+        if wall.timeIntervalSince(floor) >= -1 {
+            self.trusted = (wall, now)
+            return (wall, nil)
+        }
+        return (floor, floor.timeIntervalSince(wall))
     }
 }
 

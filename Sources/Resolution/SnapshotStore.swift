@@ -1,6 +1,7 @@
 public import Foundation
 import GRDB
 public import KioskCore
+import Synchronization
 
 /// The local status snapshot: subject key → ``StatusRecord``, plus the metadata of the snapshot installed
 /// (DESIGN.md §1 step 4, §5). Shaped like GRDB's `AppDatabase`: a `Sendable` value owning a WAL `DatabasePool`,
@@ -33,7 +34,9 @@ public struct SnapshotStore: Sendable {
     /// Bytes of the subject key stored per row (see the type's documentation for why 12 are enough).
     public static let storedKeyBytes = 12
 
-    private let dbPool: DatabasePool
+    /// The open database; replaced by ``setAside()`` (every copy of this store follows).
+    private let pool: PoolHolder
+    private var dbPool: DatabasePool { pool.current.withLock { $0 } }
     /// Page cache of the connection that installs a snapshot, in KiB, while it installs (128 MiB).
     static let installCacheKiB = 131_072
 
@@ -43,6 +46,10 @@ public struct SnapshotStore: Sendable {
     /// Opens (creating if needed) the snapshot database at `path` and migrates it.
     /// - Throws: an SQLite error if the file cannot be opened, is not a database, or a migration fails.
     public init(path: String) throws {
+        pool = PoolHolder(try Self.openPool(path: path))
+    }
+
+    private static func openPool(path: String) throws -> DatabasePool {
         var configuration = Configuration()
         configuration.label = "SnapshotStore"
         // Another process (kioskctl import) may hold the write lock briefly.
@@ -52,8 +59,41 @@ public struct SnapshotStore: Sendable {
             // A delta touches pages all over the table: let the WAL shrink back after each install.
             try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
         }
-        dbPool = try DatabasePool(path: path, configuration: configuration)
+        let dbPool = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(dbPool)
+        return dbPool
+    }
+
+    // MARK: - Damage
+
+    /// Runs SQLite's `PRAGMA quick_check` over the whole file (every b-tree page; minutes for a city-sized snapshot on
+    /// slow flash, so callers run it on a thread of its own).
+    /// - Returns: the problems SQLite lists, empty when the file is sound. A read that fails with damage is a
+    ///   problem too.
+    /// - Throws: other SQLite errors (a lock held too long, an I/O error).
+    public func quickCheck() throws -> [String] {
+        do {
+            let lines = try dbPool.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
+            return lines == ["ok"] ? [] : lines
+        } catch where DamagedDatabase.isDamage(error) {
+            return ["\(error)"]
+        }
+    }
+
+    /// Moves the damaged file aside (``DamagedDatabase/setAside(path:now:)``, kept for the technician) and carries on
+    /// with a new, empty snapshot at the same path: offline taps say "cannot verify" until the next sync installs a
+    /// full snapshot. Every copy of this store (the resolver's, the sync's) uses the new file from now on.
+    /// - Returns: where the damaged file now is.
+    @discardableResult
+    public func setAside() throws -> String {
+        try pool.current.withLock { current in
+            // Closed before the rename: SQLite deletes a closed database's WAL by name, which would then be the new
+            // file's. Waits for reads in progress; later ones on the old pool fail ("cannot verify").
+            try current.close()
+            let moved = try DamagedDatabase.setAside(path: current.path)
+            current = try Self.openPool(path: current.path)
+            return moved
+        }
     }
 
     // MARK: - Reading
@@ -351,6 +391,12 @@ public struct SnapshotStore: Sendable {
         }
         return nil
     }
+}
+
+/// The database pool of a ``SnapshotStore`` and its copies, replaceable after damage.
+private final class PoolHolder: Sendable {
+    let current: Mutex<DatabasePool>
+    init(_ pool: DatabasePool) { current = Mutex(pool) }
 }
 
 /// Writes entries into the transaction of ``SnapshotStore/install(_:metadata:changes:)``. Only valid inside the

@@ -11,7 +11,7 @@ import Testing
 /// (issue 4): afterwards every visit shown on screen is in the log exactly once and reaches the centre exactly once,
 /// and the snapshot is the old one or the new one, never a mix. Real parts throughout: the `kioskd` executable, a
 /// serial scanner on a pseudo-terminal, SQLite files, and a central service on 127.0.0.1.
-@Suite(.serialized) struct KioskdKillTests {
+@Suite(.serialized, .kioskdSubprocessExclusive) struct KioskdKillTests {
     /// The demo people's ID numbers: scanning one is a tap that resolves, appends a visit and draws a result.
     static let scannedIDs = ["11010519491231002X", "11010119520304002X", "110108194507150017", "110105195001010020"]
 
@@ -200,8 +200,15 @@ final class KioskdProcess: Sendable {
         func withLock<T>(_ body: (inout (lines: [String], partial: String)) -> T) -> T { state.withLock { body(&$0) } }
     }
     private let captured = Captured()
+    private final class ScreenBuffer: Sendable {
+        let bytes = Mutex<[UInt8]>([])
+    }
+    private let screenBuffer = ScreenBuffer()
 
-    init(arguments: [String]) throws {
+    /// - Parameters:
+    ///   - environment: added to the test's environment (e.g. `KIOSKD_CENTRAL_UPLOAD_INTERVAL_SECONDS`).
+    ///   - captureScreen: keep what the terminal renderer writes to standard output (``screen``).
+    init(arguments: [String], environment extra: [String: String] = [:], captureScreen: Bool = false) throws {
         let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
             .appendingPathComponent("kioskd")
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
@@ -213,8 +220,18 @@ final class KioskdProcess: Sendable {
         var environment = ProcessInfo.processInfo.environment
         environment["PCSCLITE_CSOCK_NAME"] = "/nonexistent/kioskd-kill-test.comm"
         environment["TERM"] = "xterm-256color"
+        environment["KIOSKD_TEST_LOG_LEVEL"] = nil  // the test's, not a kioskd key (kioskd refuses unknown KIOSKD_*)
+        environment.merge(extra) { _, new in new }
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice
+        if captureScreen {
+            let out = Pipe()
+            process.standardOutput = out
+            out.fileHandleForReading.readabilityHandler = { [screenBuffer] handle in
+                let data = handle.availableData
+                if !data.isEmpty { screenBuffer.bytes.withLock { $0 += data } }
+            }
+        }
         process.standardInput = FileHandle.nullDevice
         let pipe = Pipe()
         process.standardError = pipe
@@ -234,6 +251,65 @@ final class KioskdProcess: Sendable {
 
     func lines(containing text: String) -> [String] { captured.withLock { $0.lines.filter { $0.contains(text) } } }
 
+    /// Every log line so far.
+    var allLines: [String] { captured.withLock { $0.lines } }
+
+    /// What the terminal renderer wrote (with `captureScreen`), escape sequences and white space removed.
+    var screen: String { Self.plain(String(decoding: screenBuffer.bytes.withLock { $0 }, as: UTF8.self)) }
+
+    /// The screen output so far, in bytes (an offset for ``screen(after:)``).
+    var screenByteCount: Int { screenBuffer.bytes.withLock { $0.count } }
+
+    /// The screen output after `offset` bytes, plain (see ``screen``).
+    func screen(after offset: Int) -> String {
+        Self.plain(String(decoding: screenBuffer.bytes.withLock { Array($0.dropFirst(offset)) }, as: UTF8.self))
+    }
+
+    var isRunning: Bool { process.isRunning }
+
+    /// Waits (without blocking a thread) until a log line contains `text`; false after `limit` or when the process
+    /// has ended.
+    func waitForLine(_ text: String, within limit: Duration = .seconds(20)) async throws -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            if !lines(containing: text).isEmpty { return true }
+            if !process.isRunning { return !lines(containing: text).isEmpty }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        return false
+    }
+
+    /// Sends `signal` and waits (polling, never blocking a thread) until the process has been reaped.
+    func stop(_ signal: Int32 = SIGKILL) async throws {
+        kill(process.processIdentifier, signal)
+        try await reap()
+    }
+
+    private func reap() async throws {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(2)) }
+    }
+
+    /// The log tail, for a failure message.
+    func tail(_ count: Int = 40) -> String { captured.withLock { $0.lines.suffix(count).joined(separator: "\n") } }
+
+    /// Text without CSI escape sequences and without white space.
+    static func plain(_ text: String) -> String {
+        var out = ""
+        var iterator = text.unicodeScalars.makeIterator()
+        while let scalar = iterator.next() {
+            if scalar == "\u{1B}" {
+                guard let next = iterator.next() else { break }
+                if next == "[" {
+                    while let c = iterator.next(), !(0x40...0x7E).contains(c.value) {}
+                }
+                continue
+            }
+            if !scalar.properties.isWhitespace { out.unicodeScalars.append(scalar) }
+        }
+        return out
+    }
+
     /// Runs `step` until `condition` holds (then SIGKILLs the process and returns true) or `limit` passes (then
     /// SIGKILLs it and returns false). Always reaps the process.
     func untilKilled(
@@ -250,7 +326,7 @@ final class KioskdProcess: Sendable {
         }
         if !met { met = condition() }
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        try await reap()  // polling: waitUntilExit would block a thread of the cooperative pool
         if !met {
             let tail = captured.withLock { $0.lines.suffix(40).joined(separator: "\n") }
             print("kioskd log tail:\n\(tail)")

@@ -1,0 +1,101 @@
+public import Foundation
+public import KioskCore
+public import Logging
+public import Resolution
+import Synchronization
+
+/// Appends each tap's visit to the ``VisitLog``; when the log cannot be written (the state directory's disk is full,
+/// an I/O error) the visit is held in memory instead, in order, and the held visits are written before the next
+/// visit, or by ``flush()``, as soon as the log takes writes again. The tap is answered either way: the person is
+/// never stuck at the gate because of a disk.
+///
+/// A visit held in memory is lost only if `kioskd` dies before the disk recovers; the log says so loudly when holding
+/// starts (error), every 100 held visits (warning) and when it ends (notice), with the count. At most
+/// ``maximumHeld`` visits are held; beyond that the oldest held visit is dropped with a critical entry.
+public final class HoldingVisitRecorder: VisitRecording, Sendable {
+    /// The visit log written to.
+    public let log: VisitLog
+    /// The most visits held in memory (about 200 bytes each).
+    public static let maximumHeld = 50_000
+    private let logger: Logger
+    private struct State {
+        var held: [Visit] = []
+        var failingSince: Date?
+        var dropped = 0
+    }
+    private let state = Mutex(State())
+
+    public init(log: VisitLog, logger: Logger) {
+        self.log = log
+        self.logger = logger
+    }
+
+    /// Visits waiting in memory for the log to take writes again.
+    public var heldCount: Int { state.withLock { $0.held.count } }
+
+    /// Holds the visit, then writes every held visit in order (``flush()``). Never throws: a visit that cannot be
+    /// written stays held.
+    @discardableResult
+    public func recordVisit(venueID: String, at: Date, subject: VisitSubject?, resolution: Resolution) async throws
+        -> UUID
+    {
+        let visit = Visit(
+            venue: venueID, at: at, subjectKey: subject?.key, epoch: subject?.epoch, result: resolution.resultCode,
+            provenance: resolution.provenanceCode)
+        state.withLock { state in
+            state.held.append(visit)
+            if state.held.count > Self.maximumHeld {
+                state.held.removeFirst()
+                state.dropped += 1
+                logger.critical(
+                    "the visit log has not taken writes for too long: the oldest visit held in memory is dropped",
+                    metadata: ["kiosk.visits.dropped": "\(state.dropped)", "kiosk.visit_log.path": "\(log.path)"])
+            }
+        }
+        flush()
+        return visit.id
+    }
+
+    /// Writes the held visits, oldest first, until one fails.
+    /// - Returns: how many are still held.
+    @discardableResult
+    public func flush() -> Int {
+        state.withLock { state in
+            var written = 0
+            while let visit = state.held.first {
+                do {
+                    try log.append(visit)
+                } catch is VisitLog.DuplicateVisit {
+                    // Already on disk (cannot happen for a new UUID, but never write a visit twice).
+                } catch {
+                    if state.failingSince == nil {
+                        state.failingSince = Date()
+                        logger.error(
+                            "the visit log cannot be written (disk full?): visits are held in memory until it can; free space in its directory",
+                            metadata: [
+                                "kiosk.error": "\(error)", "kiosk.visits.held": "\(state.held.count)",
+                                "kiosk.visit_log.path": "\(log.path)",
+                            ])
+                    } else if state.held.count % 100 == 0 {
+                        logger.warning(
+                            "the visit log still cannot be written: visits held in memory",
+                            metadata: ["kiosk.error": "\(error)", "kiosk.visits.held": "\(state.held.count)"])
+                    }
+                    return state.held.count
+                }
+                state.held.removeFirst()
+                written += 1
+            }
+            if let since = state.failingSince {
+                state.failingSince = nil
+                logger.notice(
+                    "the visit log takes writes again: the visits held in memory are written",
+                    metadata: [
+                        "kiosk.visits.written": "\(written)",
+                        "kiosk.visits.failing_s": "\(Int(Date().timeIntervalSince(since)))",
+                    ])
+            }
+            return 0
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import Glibc
+import KioskCore
+import Testing
+
+@testable import Resolution
+
+/// The state directory's disk fills up under a running `kioskd` (a 2 MiB tmpfs mounted for the test, as root): taps
+/// are still answered and shown, the log says what is wrong, no visit already shown is lost, and once space returns
+/// the visits held meanwhile reach the visit log, each once.
+@Suite(
+    .serialized, .kioskdSubprocessExclusive,
+    .enabled(if: getuid() == 0, "mounts a tmpfs: needs root (CAP_SYS_ADMIN)"))
+struct KioskdStorageFaultTests {
+    @Test func aFullDiskKeepsTheKioskServingAndHoldsVisitsUntilSpaceReturns() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let state = dir.path("state")
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        guard "size=2m,mode=0700".withCString({ mount("tmpfs", state, "tmpfs", 0, $0) }) == 0 else {
+            Issue.record("mount -t tmpfs failed: errno \(errno)")
+            return
+        }
+        defer { umount2(state, 2)  /* MNT_DETACH */ }
+        let snapshotPath = state + "/snapshot.sqlite"
+        let visitPath = state + "/visits.sqlite"
+        try SnapshotImporter.importPeople(file: KioskdKillTests.demoPeopleFile, into: SnapshotStore(path: snapshotPath))
+
+        let scanner = try PseudoTerminalPair()
+        let kioskd = try KioskdProcess(
+            arguments: [
+                "--snapshot", snapshotPath, "--visit-log", visitPath, "--renderer", "terminal",
+                "--no-scanner-discovery", "--scanner", "serial:\(scanner.slavePath)", "--hold", "30",
+            ], captureScreen: true)
+        // Scans written before the port is open are flushed by kioskd (they belong to nobody).
+        #expect(try await kioskd.waitForLine("input scanner-serial"), "\(kioskd.tail())")
+
+        // One tap while the disk has room.
+        var visits: [String] = []
+        func tap(_ id: String, expecting status: String, _ title: String) async throws {
+            let before = kioskd.lines(containing: "tap shown").count
+            let screenOffset = kioskd.screenByteCount
+            scanner.write(id + "\r\n")
+            let deadline = ContinuousClock.now + .seconds(20)
+            while kioskd.lines(containing: "tap shown").count == before, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            let line = try #require(kioskd.lines(containing: "tap shown").dropFirst(before).first, "no tap: \(kioskd.tail())")
+            #expect(line.contains("kiosk.result=\(status)"), "\(line)")
+            visits.append(try #require(KioskdKillTests.field("kiosk.visit", in: line), "\(line)"))
+            // What the person sees: the result title on the terminal.
+            let screenDeadline = ContinuousClock.now + .seconds(20)
+            while !kioskd.screen(after: screenOffset).contains(title), ContinuousClock.now < screenDeadline {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(kioskd.screen(after: screenOffset).contains(title), "the screen shows \(kioskd.screen(after: screenOffset).suffix(200))")
+        }
+        try await tap(KioskdKillTests.scannedIDs[0], expecting: "normal", "未见异常")
+        #expect(try KioskdKillTests.loggedVisitIDs(visitPath) == visits)
+
+        // Fill the disk to the last byte.
+        let filler = state + "/filler"
+        let filled = Self.fill(filler)
+        #expect(filled > 0)
+        var probe = statvfs()
+        statvfs(state, &probe)
+        #expect(probe.f_bavail == 0, "\(probe.f_bavail) blocks still free")
+
+        // Taps go on: shown, and the log says the visit log cannot be written.
+        try await tap(KioskdKillTests.scannedIDs[1], expecting: "homeObservation", "居家观察")
+        try await tap(KioskdKillTests.scannedIDs[2], expecting: "centralizedObservation", "集中观察")
+        let held = try #require(kioskd.lines(containing: "the visit log cannot be written").first, "\(kioskd.tail())")
+        #expect(held.contains(" error "), "\(held)")
+        #expect(held.contains("kiosk.visit_log.path=\(visitPath)"), "\(held)")
+        #expect(kioskd.lines(containing: "visit not recorded").isEmpty)
+        let loggedWhileFull = try KioskdKillTests.loggedVisitIDs(visitPath)
+        #expect(loggedWhileFull == [visits[0]], "the first visit is still there, whole")
+
+        // Space returns: the held visits are written (by the retry, without another tap), then taps as before.
+        unlink(filler)
+        #expect(try await kioskd.waitForLine("the visit log takes writes again"), "\(kioskd.tail())")
+        try await tap(KioskdKillTests.scannedIDs[3], expecting: "normal", "未见异常")
+        let logged = try KioskdKillTests.loggedVisitIDs(visitPath)
+        #expect(logged.sorted() == visits.sorted(), "every shown visit is in the log once: \(logged) vs \(visits)")
+        let recovered = try #require(kioskd.lines(containing: "the visit log takes writes again").first)
+        #expect(recovered.contains("kiosk.visits.written=2"), "\(recovered)")
+
+        try await kioskd.stop(SIGTERM)
+        #expect(kioskd.lines(containing: "are lost").isEmpty)
+        print("disk full: \(filled) bytes of filler, 2 taps held in memory and written when space returned")
+        _ = scanner
+    }
+
+    /// Writes to `path` until the file system refuses (64 KiB, then 4 KiB, then single bytes). Returns the bytes.
+    static func fill(_ path: String) -> Int {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard fd >= 0 else { return 0 }
+        defer { close(fd) }
+        var total = 0
+        for size in [65536, 4096, 1] {
+            let chunk = [UInt8](repeating: 0x5A, count: size)
+            while true {
+                let n = chunk.withUnsafeBytes { write(fd, $0.baseAddress, size) }
+                if n <= 0 { break }
+                total += n
+            }
+        }
+        return total
+    }
+}
