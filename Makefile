@@ -41,8 +41,8 @@ BENCH_IDLE_SECONDS ?= 30
 SOAK_TAPS ?= 100000
 
 bench-build: deps
-	cd Benchmarks && $(SWIFT) package resolve && \
-		$(SWIFT) build -c release --product kiosk-bench --product kioskd --product kiosk-central
+	cd Benchmarks && $(SWIFT) package resolve && $(SWIFT) build -c release --product kioskd && \
+		$(SWIFT) build -c release --product kiosk-central && $(SWIFT) build -c release --product kiosk-bench
 
 bench: bench-build
 	mkdir -p .build/bench

@@ -6,7 +6,8 @@ import Glibc
 
 /// A `kioskd` process (release build) on the private pcscd: its log in journal format (`<6>tap shown kiosk.…`)
 /// collected line by line with arrival instants, its terminal renderer writing to a pseudo-terminal drained here, a
-/// serial scanner on another pseudo-terminal, and `NOTIFY_SOCKET` bound here (READY=1).
+/// serial scanner on another pseudo-terminal, and `NOTIFY_SOCKET` bound here (READY=1) with the unit's watchdog
+/// (`WATCHDOG_USEC`, 30 s), as under systemd.
 final class KioskdUnderBench {
     let process: Process
     let log: LineLog
@@ -39,7 +40,7 @@ final class KioskdUnderBench {
         environment["NOTIFY_SOCKET"] = notify.path
         environment["JOURNAL_STREAM"] = "0:0"  // journal-format lines: `<N>message key=value …`, no timestamps
         environment["TERM"] = "xterm-256color"
-        environment.removeValue(forKey: "WATCHDOG_USEC")
+        environment["WATCHDOG_USEC"] = "30000000"  // systemd/kioskd.service: WatchdogSec=30s (WATCHDOG=1 every 15 s)
         environment.removeValue(forKey: "WATCHDOG_PID")
         process.environment = environment
         process.standardInput = FileHandle.nullDevice

@@ -34,7 +34,8 @@ func makeWorkDirectory(_ name: String) throws -> URL {
 func sleep(_ duration: Duration) {
     let (seconds, attoseconds) = duration.components
     var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
-    while nanosleep(&request, &request) != 0, errno == EINTR {}
+    var remaining = timespec()
+    while nanosleep(&request, &remaining) != 0, errno == EINTR { request = remaining }
 }
 
 // MARK: - pcscd
@@ -364,6 +365,18 @@ struct ProcessFigures {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd"))?.count
     }
 
+    /// What each open descriptor is, sockets and pipes without their inode (`socket`, `pipe`, `anon_inode:[eventfd]`,
+    /// or the file's path), sorted.
+    var descriptorTargets: [String] {
+        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
+        return fds.compactMap { fd in
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)") else { return nil }
+            if target.hasPrefix("socket:") { return "socket" }
+            if target.hasPrefix("pipe:") { return "pipe" }
+            return target
+        }.sorted()
+    }
+
     /// Per thread (TID → name, voluntary + involuntary context switches): every switch is a wake-up (or a
     /// preemption) of that thread.
     var contextSwitches: [Int: (name: String, switches: Int)] {
@@ -384,7 +397,7 @@ struct ProcessFigures {
 
     static func field(_ name: String, in status: String) -> Int? {
         for line in status.split(separator: "\n") where line.hasPrefix(name + ":") {
-            return Int(line.dropFirst(name.count + 1).split(separator: " ").first ?? "")
+            return Int(line.dropFirst(name.count + 1).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
         }
         return nil
     }

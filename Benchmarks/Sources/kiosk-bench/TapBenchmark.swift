@@ -95,7 +95,7 @@ struct TapBenchmark {
         defer { online.stop() }
         let onlineReady = try online.waitUntilReady()
         figures.append(Figure(benchmark: "kioskd", metric: "start → READY=1 (with central)", value: onlineReady.milliseconds, unit: "ms", goal: nil))
-        guard online.log.wait(from: 0, timeout: .seconds(30), where: { $0.contains("snapshot installed") }) != nil else {
+        guard online.log.wait(from: 0, timeout: .seconds(30), where: { $0.hasPrefix("<6>snapshot installed") }) != nil else {
             throw RigError("kioskd did not install the centre's snapshot; log:\n\(online.tail())")
         }
         log("\(taps) taps, online")
@@ -151,6 +151,7 @@ struct TapBenchmark {
             slots[reader].remove()
             if (index + 1) % 100 == 0 { log("  \(index + 1) taps") }
         }
+        log("  results: \(taps.results.sorted { $0.key < $1.key }), answered by: \(taps.provenance.sorted { $0.key < $1.key })")
         return taps
     }
 
@@ -189,11 +190,10 @@ struct TapBenchmark {
         }
         thread.start()
         var scanned = 0
-        var index = 0
+        var codes = ScanCodes(scans)
         while scanned + cardTaps.value < count, failure.value == nil {
             let from = kioskd.log.count
-            kioskd.scanner.write(Array((scans[index % scans.count] + "\r\n").utf8))
-            index += 1
+            kioskd.scanner.write(Array((codes.take() + "\r\n").utf8))
             guard kioskd.waitForTapShown(from: from, where: { $0["kiosk.event"] == "qr_scan" }) != nil else {
                 stop.value = true
                 done.wait()
@@ -229,6 +229,46 @@ struct UncheckedBox<T>: @unchecked Sendable {
 
 func require(_ condition: Bool, _ message: @autoclosure () -> String) throws {
     if !condition { throw RigError(message()) }
+}
+
+/// Codes for the serial scanner: the people's ID numbers while each was last scanned over 2.5 s ago (kioskd drops
+/// the same code read again within 2 s, `ScanAssembler.duplicateWindow`), otherwise a new synthetic ID number with a
+/// valid GB 11643 check digit (an unknown person: resolved, a visit, the unknown-person screen). Never printed.
+struct ScanCodes {
+    private let known: [String]
+    private var lastUsed: [ContinuousClock.Instant?]
+    private var next = 0
+    private var synthetic = 0
+
+    init(_ known: [String]) {
+        self.known = known
+        lastUsed = Array(repeating: nil, count: known.count)
+    }
+
+    mutating func take() -> String {
+        let now = ContinuousClock.now
+        let index = next % known.count
+        next += 1
+        if lastUsed[index].map({ now - $0 > .milliseconds(2500) }) ?? true {
+            lastUsed[index] = now
+            return known[index]
+        }
+        synthetic += 1
+        return Self.syntheticIDNumber(synthetic)
+    }
+
+    /// Region 110101, a birth date from 1940 on, a sequence number, and the check character.
+    static func syntheticIDNumber(_ n: Int) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let base = calendar.date(from: DateComponents(year: 1940, month: 1, day: 1))!
+        let day = calendar.date(byAdding: .day, value: (n / 1000) % 25_000, to: base)!
+        let parts = calendar.dateComponents([.year, .month, .day], from: day)
+        let body = "110101" + String(format: "%04d%02d%02d%03d", parts.year!, parts.month!, parts.day!, n % 1000)
+        let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+        let sum = zip(body, weights).reduce(0) { $0 + Int(String($1.0))! * $1.1 }
+        return body + String(Array("10X98765432")[sum % 11])
+    }
 }
 
 /// The ID numbers of the people of a people file who are in the snapshot (scanned as codes). Never printed.

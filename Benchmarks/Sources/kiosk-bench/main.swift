@@ -9,7 +9,7 @@ let usage = """
            kiosk-bench raster [--frames 50] [--json FILE]         layout + glyphs only, glyph cache cold and warm
            kiosk-bench fb [--frames 300] [--json FILE]            convert + compare + copy only, per panel geometry
            kiosk-bench tap [--taps 1000] [--memory-taps 10000] [--idle-seconds 30] [--people FILE] [--keep] [--json FILE]
-           kiosk-bench soak [--taps 100000] [--seed N] [--people FILE] [--keep] [--json FILE]
+           kiosk-bench soak [--taps 100000] [--seed N] [--scan-pause-ms 25] [--people FILE] [--keep] [--json FILE]
            kiosk-bench table FILE.json… [--json FILE]            the figures of earlier runs as one table
     tap and soak run as root: they start a private pcscd (scripts/private-pcscd.sh) and the release kioskd and
     kiosk-central built next to kiosk-bench (make bench / make soak build them).
@@ -99,7 +99,8 @@ case "tap":
 case "soak":
     let soak = SoakBenchmark(
         taps: count("--taps", default: 100_000), people: peopleFile,
-        seed: UInt64(option("--seed") ?? "") ?? UInt64.random(in: 1...UInt64.max), keep: arguments.contains("--keep"))
+        seed: UInt64(option("--seed") ?? "") ?? UInt64.random(in: 1...UInt64.max),
+        scanPause: .milliseconds(count("--scan-pause-ms", default: 25)), keep: arguments.contains("--keep"))
     log("soak seed \(soak.seed)")
     do {
         let (figures, passed) = try soak.run()
