@@ -164,11 +164,6 @@ let package = Package(
             swiftSettings: upcomingFeatures
         ),
         .executableTarget(
-            name: "kiosk-fb-bench",
-            dependencies: ["Display"],
-            swiftSettings: upcomingFeatures
-        ),
-        .executableTarget(
             name: "kiosk-vcard",
             dependencies: [
                 "VirtualCard",

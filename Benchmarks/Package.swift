@@ -19,6 +19,8 @@ let package = Package(
                 .product(name: "KioskCore", package: rootIdentity),
                 .product(name: "Resolution", package: rootIdentity),
                 .product(name: "Display", package: rootIdentity),
+                .product(name: "SmartCard", package: rootIdentity),
+                .product(name: "VirtualCard", package: rootIdentity),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)])
     ]

@@ -174,35 +174,22 @@ struct TapEndToEndTests {
         }
     }
 
-    /// Reader-state event → frame written, over the demo cards of `Tests/Fixtures/demo-people.json` in turn (one
-    /// round by default; `KIOSK_TAP_BENCH_TAPS=N` taps N cards, as `make bench` does). Asserts that every tap drew
-    /// the screen its person calls for; prints the figures and asserts no wall-clock limit.
-    @Test func tapToFrameLatency() async throws {
+    /// Every demo card of `Tests/Fixtures/demo-people.json`, tapped in turn, draws the screen its person calls for
+    /// (the result of their status, unknown person, or invalid ID number), with a tap-to-frame figure on the frame.
+    /// (Speed is measured by `kiosk-bench tap` in Benchmarks/, `make bench`.)
+    @Test func everyDemoCardShowsItsPersonsScreen() async throws {
         let people = try Data(contentsOf: KioskUnderTest.demoPeopleFile)
         let cards = try DemoCardList(contentsOf: KioskUnderTest.demoPeopleFile).taps.filter { $0.removeAfterAPDUs == nil }
         let expected = try JSONDecoder().decode(DemoPeople.self, from: people).people.filter { $0.pan != nil }
         try #require(cards.count == expected.count)
-        let taps = Int(ProcessInfo.processInfo.environment["KIOSK_TAP_BENCH_TAPS"] ?? "") ?? cards.count
         try await KioskUnderTest.with(people: people) { kiosk in
             let slot = kiosk.harness.slot(0)
-            var latencies: [Double] = []
-            for index in 0..<taps {
-                let card = cards[index % cards.count]
-                let person = expected[index % cards.count]
+            for (card, person) in zip(cards, expected) {
                 try slot.insert(card.image)
                 let frame = try await kiosk.nextFrame("tap \(card.label)") { $0.tapToFrame != nil }
                 #expect(frame.screen.kind == person.expectedKind, "\(card.label)")
-                latencies.append(try #require(frame.tapToFrame).milliseconds)
                 try await kiosk.harness.remove(slot, waitingForReader: 0)
             }
-            #expect(latencies.count == taps)
-            let sorted = latencies.sorted()
-            let p = { (q: Double) in sorted[min(sorted.count - 1, Int((Double(sorted.count) * q).rounded(.up)) - 1)] }
-            print(
-                String(
-                    format: "tap to frame over %d demo-card taps (reader event → frame on the pty): "
-                        + "median %.2f ms, p99 %.2f ms, max %.2f ms",
-                    taps, p(0.5), p(0.99), sorted.last!))
         }
     }
 }
