@@ -32,6 +32,9 @@ struct KioskUnderTest {
         var extraServices: @Sendable (KioskService) throws -> [any Service] = { _ in [] }
         /// Builds the log handler of the kiosk's logger (default: swift-log's standard error handler at notice).
         var logHandler: (@Sendable (String) -> any LogHandler)?
+        /// Starts pcscd (and waits for its readers) before the kiosk; `false` leaves it as the test left it (stopped,
+        /// for the "pcscd not running at start" case).
+        var startsPCSCD = true
     }
 
     /// Builds the kiosk, runs `body`, then shuts the service group down gracefully and removes the files.
@@ -61,8 +64,10 @@ struct KioskUnderTest {
         _ body: (KioskUnderTest) async throws -> Void
     ) async throws {
         let harness = try PCSCDHarness.shared()
-        try harness.start()
-        try await harness.waitForReader(0, hasCard: false)
+        if assembly.startsPCSCD {
+            try harness.start()
+            try await harness.waitForReader(0, hasCard: false)
+        }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kiosk-e2e-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -58,6 +58,9 @@ public struct ScannerManagerConfiguration: Sendable {
     /// Attempts to open a node that just appeared (udev may still be applying the rule's group: `EACCES`).
     public var openAttempts = 5
     public var openRetryDelay: Duration = .milliseconds(200)
+    /// How often a configured device that is gone (unplugged, or absent at start) is looked for again. udev hotplug
+    /// brings discovered devices back; a configured path has only this. Default 1 s.
+    public var reopenInterval: Duration = .seconds(1)
 
     public init() {}
 }
@@ -77,6 +80,7 @@ public final class ScannerManager: Sendable {
     public let configuration: ScannerManagerConfiguration
     private let logger: Logger
     private let state = Mutex(State())
+    private let dropped = DroppedScans()
 
     public init(
         configuration: ScannerManagerConfiguration = ScannerManagerConfiguration(),
@@ -210,6 +214,7 @@ public final class ScannerManager: Sendable {
                 do throws(ScannerError) {
                     let events = try source.start()
                     await self?.forward(events, from: source)
+                    self?.reopenWhenBack(device)
                     return
                 } catch {
                     guard let self else { return }
@@ -224,6 +229,27 @@ public final class ScannerManager: Sendable {
                     state.withLock { s in
                         if s.sources[device.path] === source { s.sources[device.path] = nil }
                     }
+                    if case .system(let e) = error, e.isDeviceGone { reopenWhenBack(device) }
+                    return
+                }
+            }
+        }
+    }
+
+    /// A configured device that ended (unplugged: end of file, `ENODEV`) or was not there: looks for its path every
+    /// ``ScannerManagerConfiguration/reopenInterval`` and opens it once it exists again. Nothing for a discovered
+    /// device (udev hotplug reopens those); the search ends when the manager stops or another source holds the path.
+    private func reopenWhenBack(_ device: ScannerDevice) {
+        guard configuration.devices.contains(device) else { return }
+        let interval = configuration.reopenInterval
+        Task { [weak self] in
+            while true {
+                try? await Task.sleep(for: interval)
+                guard let self, !state.withLock({ $0.stopped || $0.sources[device.path] != nil }) else { return }
+                if access(device.path, F_OK) == 0 {
+                    logger.info(
+                        "configured scanner present again, reopening", metadata: ["kiosk.scanner": "\(device)"])
+                    open(device, attempts: configuration.openAttempts)
                     return
                 }
             }
@@ -232,7 +258,9 @@ public final class ScannerManager: Sendable {
 
     private func forward(_ events: ScanEvents, from source: any ScannerSource) async {
         let merged = state.withLock { $0.merged }
-        for await event in events { merged?.yield(event) }
+        for await event in events {
+            if case .dropped = merged?.yield(event) { dropped.note(scanner: source.name, logger: logger) }
+        }
         state.withLock { s in
             if s.sources[source.name] === source { s.sources[source.name] = nil }
         }

@@ -62,6 +62,7 @@ final class SourceCore: Sendable {
     let name: String
     let kind: ScanEvent.Kind
     let logger: Logger
+    private let dropped = DroppedScans()
     private let onHealthChange: (@Sendable (InputHealth) -> Void)?
     private let state: Mutex<State>
 
@@ -107,7 +108,9 @@ final class SourceCore: Sendable {
         do {
             reader = try DeviceReader(
                 fd: fd, name: name, handler: handler, readSize: readSize, logger: logger,
-                emit: { continuation.yield($0) },
+                emit: { [self] event in
+                    if case .dropped = continuation.yield(event) { dropped.note(scanner: name, logger: logger) }
+                },
                 ended: { [self] end in
                     state.withLock { $0.reader = nil }
                     switch end {
@@ -151,5 +154,19 @@ final class SourceCore: Sendable {
             payload: payload, text: ScannedText(text ?? ""), source: name, kind: kind, at: at, layoutHint: layoutHint)
         logger.debug("scan", metadata: ["kiosk.scanner": "\(name)", "kiosk.scan": "\(payload)"])
         return event
+    }
+}
+
+/// Counts scans lost because the kiosk was still busy with earlier ones (a scan stream's buffer of the newest 64 was
+/// full, e.g. a burst of hundreds of codes): one log entry per lost scan, at warning for the first and every 100th
+/// (the technician's view of a runaway scanner), at debug for the rest. `kiosk.dropped` is the running total.
+final class DroppedScans: Sendable {
+    private let total = Atomic<Int>(0)
+
+    func note(scanner: String, logger: Logger) {
+        let count = total.add(1, ordering: .relaxed).newValue
+        let metadata: Logger.Metadata = ["kiosk.scanner": "\(scanner)", "kiosk.dropped": "\(count)"]
+        let level: Logger.Level = count == 1 || count % 100 == 0 ? .warning : .debug
+        logger.log(level: level, "scan dropped: the kiosk is still busy with earlier scans", metadata: metadata)
     }
 }
