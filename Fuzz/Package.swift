@@ -52,7 +52,7 @@ let package = Package(
                 .product(name: "KioskCore", package: rootIdentity),
                 .product(name: "VirtualCard", package: rootIdentity),
             ],
-            swiftSettings: settings)
+            swiftSettings: settings),
     ]
         + harnesses.map { harness in
             .executableTarget(

@@ -11,7 +11,8 @@ public enum CardSeeds {
 
     /// The responses of the PBOC image, plain and in each ``PBOCCardImage/Variant``, to ``pboc``'s read.
     public static func pbocTranscripts() -> [(name: String, responses: [[UInt8]])] {
-        let images = [("pboc", PBOCCardImage())]
+        let images =
+            [("pboc", PBOCCardImage())]
             + PBOCCardImage.Variant.allCases.map { ("pboc-\($0.name)", PBOCCardImage(variant: $0.variant)) }
             + [("pboc-idtype-passport", PBOCCardImage(idNumber: "E12345678", idType: 0x02))]
         return images.map { name, image in
@@ -22,7 +23,8 @@ public enum CardSeeds {
     /// The responses of the social security image, plain and in each ``SocialSecurityCardImage/Variant``, to
     /// ``SocialSecurityProfile``'s read.
     public static func ssseTranscripts() -> [(name: String, responses: [[UInt8]])] {
-        let images = [("ssse", SocialSecurityCardImage())]
+        let images =
+            [("ssse", SocialSecurityCardImage())]
             + SocialSecurityCardImage.Variant.allCases.map {
                 ("ssse-\($0.name)", SocialSecurityCardImage(variant: $0.variant))
             }

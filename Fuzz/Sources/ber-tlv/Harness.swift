@@ -16,7 +16,9 @@ public func fuzzBERTLV(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         let encoded = objects.flatMap(\.encoded)
         invariant(encoded.count <= bytes.count, "re-encoding grew from \(bytes.count) to \(encoded.count) bytes")
         let again = try? BERTLV.parse(encoded)
-        invariant(again == objects, "re-encoded objects parse differently: \(objects) vs \(again.map(\.description) ?? "error")")
+        invariant(
+            again == objects,
+            "re-encoded objects parse differently: \(objects) vs \(again.map(\.description) ?? "error")")
         checkTree(objects, depth: 0)
         _ = objects.description
         _ = objects.all(tag: 0x5A)
@@ -30,7 +32,9 @@ public func fuzzBERTLV(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         let reencoded = dol.entries.flatMap { $0.tag.bytes + [UInt8($0.length)] }
         invariant(reencoded == bytes, "DOL \(dol) does not re-encode to its input")
         invariant(dol.totalLength == dol.entries.reduce(0) { $0 + $1.length }, "DOL total length")
-        let built = dol.build { tag, length in tag.rawValue & 1 == 0 ? ([UInt8](repeating: 1, count: 3), length & 1 == 0) : nil }
+        let built = dol.build { tag, length in
+            tag.rawValue & 1 == 0 ? ([UInt8](repeating: 1, count: 3), length & 1 == 0) : nil
+        }
         invariant(built.count == dol.totalLength, "DOL data of \(built.count) bytes for \(dol.totalLength)")
     }
     if let afl = try? ApplicationFileLocator(parsing: bytes) {
@@ -53,7 +57,8 @@ private func checkTree(_ objects: [BERTLV], depth: Int) {
     invariant(depth <= BERTLV.maximumDepth + 1, "nesting \(depth) past the maximum")
     for object in objects {
         if object.isConstructed {
-            invariant((try? BERTLV.parse(object.value)) == object.children, "children of \(object.tag) differ from its value")
+            invariant(
+                (try? BERTLV.parse(object.value)) == object.children, "children of \(object.tag) differ from its value")
             checkTree(object.children, depth: depth + 1)
         } else {
             invariant(object.children.isEmpty, "primitive \(object.tag) with children")
@@ -65,7 +70,8 @@ private func checkTree(_ objects: [BERTLV], depth: Int) {
 /// card image (§8.2), plus a PDOL and an AFL.
 @_cdecl("LLVMFuzzerInitialize")
 public func initializeBERTLV(
-    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
 ) -> CInt {
     writeSeedsIfAsked {
         var seeds: [(String, [UInt8])] = []

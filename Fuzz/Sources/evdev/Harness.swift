@@ -1,9 +1,10 @@
-import FuzzSupport
 import Barcode
 import Foundation
+import FuzzSupport
 
 /// The keyboard-wedge path: bytes of `struct input_event` records → `InputEventDecoder` → `KeystrokeDecoder` (each
-/// layout, CapsLock/NumLock, Shift, AltGr, dead keys, Alt codes) → `ScanAssembler` → layout hint (`WedgeScanDecoder`).
+/// layout, CapsLock/NumLock, Shift, AltGr, dead keys, Alt codes) → `ScanAssembler` → layout hint
+/// (`WedgeScanDecoder`).
 ///
 /// Input: byte 0 picks the layout (bits 0–1), CapsLock (bit 2) and NumLock (bit 3) at open, and the terminators
 /// (bits 4–6); byte 1 the piece size the device delivers (1–64, 0 = all at once); the rest is the event stream, as
@@ -30,7 +31,8 @@ public func fuzzEvdev(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     invariant(records.pendingByteCount == stream.count % InputEvent.size, "pending bytes")
     for (index, event) in events.enumerated() {
         let offset = index * InputEvent.size
-        invariant(event.bytes == Array(stream[offset..<(offset + InputEvent.size)]), "record \(index) re-encodes differently")
+        invariant(
+            event.bytes == Array(stream[offset..<(offset + InputEvent.size)]), "record \(index) re-encodes differently")
     }
 
     let now = ContinuousClock.now
@@ -81,7 +83,8 @@ private func check(_ scans: [WedgeScan], _ framing: ScannerFraming) {
 /// with NumLock, Shift held, CapsLock on, bursts), each with the options its test reads it with.
 @_cdecl("LLVMFuzzerInitialize")
 public func initializeEvdev(
-    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
 ) -> CInt {
     writeSeedsIfAsked {
         // Option byte: layout index in KeyboardLayout.allCases, bit 2 CapsLock, bit 3 NumLock; terminators Enter and
@@ -96,12 +99,13 @@ public func initializeEvdev(
             ("us-altcodes.bin", options(.us)), ("us-keypad-numlock.bin", options(.us, num: true)),
             ("us-shift-held.bin", options(.us)), ("us-burst.bin", options(.us)),
         ]
-        return CardSeeds.unique(fixtures.compactMap { name, option in
-            guard let bytes = repositoryFile("Tests/Fixtures/scans/\(name)") else {
-                fatalError("Tests/Fixtures/scans/\(name) is missing")
-            }
-            return (name.replacingOccurrences(of: ".bin", with: ""), [option, 0] + bytes)
-        })
+        return CardSeeds.unique(
+            fixtures.compactMap { name, option in
+                guard let bytes = repositoryFile("Tests/Fixtures/scans/\(name)") else {
+                    fatalError("Tests/Fixtures/scans/\(name) is missing")
+                }
+                return (name.replacingOccurrences(of: ".bin", with: ""), [option, 0] + bytes)
+            })
     }
     return 0
 }

@@ -1,13 +1,13 @@
-import FuzzSupport
 import Barcode
+import FuzzSupport
 
 /// The HID POS decoder (`HIDPOSDecoder`): hidraw bytes framed into reports, codes reassembled across "more data"
 /// reports, the AIM identifier split off, over-long codes and malformed reports dropped.
 ///
 /// Input: byte 0 bit 0 picks the default (Honeywell) report layout or one made of the next 7 bytes (report size,
 /// length offset, data offset, data capacity, more-data offset (0xFF: none), more-data mask, AIM length) whenever
-/// it is valid (`HIDPOSReportLayout.isValid`, `HIDPOSDecoder.init`'s precondition); byte 1 the piece size hidraw delivers (1–64, 0 = all at once);
-/// byte 2 the maximum code length (16–527); the rest is the hidraw stream.
+/// it is valid (`HIDPOSReportLayout.isValid`, `HIDPOSDecoder.init`'s precondition); the next byte the piece size
+/// hidraw delivers (1–64, 0 = all at once), the next the maximum code length (16–526); the rest is the hidraw stream.
 ///
 /// Invariants: decoding never traps; the outputs are the same whatever the pieces; a code is never longer than the
 /// maximum, and carries an AIM identifier only when the layout has one; with the default layout, a code re-encoded by
@@ -56,7 +56,10 @@ public func fuzzHIDPOS(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         }
         // Re-encoding: the scanner's reports for this code decode to it (default layout; an AIM identifier that is
         // valid UTF-8; without one, a payload that does not itself look like one).
-        if !custom, code.aimIdentifier.map({ Array($0.utf8).count == layout.aimIdentifierLength }) ?? (code.payload.first != UInt8(ascii: "]")) {
+        if !custom,
+            code.aimIdentifier.map({ Array($0.utf8).count == layout.aimIdentifierLength })
+                ?? (code.payload.first != UInt8(ascii: "]"))
+        {
             var again = HIDPOSDecoder(layout: layout, maximumLength: maximumLength)
             let reencoded = HIDPOSDecoder.reports(for: code.payload, aimIdentifier: code.aimIdentifier, layout: layout)
             let decoded = again.consume(reencoded.flatMap { $0 }, at: now)
@@ -75,10 +78,12 @@ public func fuzzHIDPOS(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 /// 18030 text, and a status report between codes, as HIDPOSDecoder.reports(for:) builds them for the tests.
 @_cdecl("LLVMFuzzerInitialize")
 public func initializeHIDPOS(
-    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
 ) -> CInt {
     writeSeedsIfAsked {
-        let hc1 = "HC1:6BFOXN%TS3DH0YOJ58S S-W5HDC *M0II5XHC9B5G2+$N IOP-IA%NFQGRJPC%OQHIZC4.OI1RM8ZA.A5:S9MKN4NN3F85QNCY0O%0VZ001HOC9JU0D0HT0HB2PL/IB*09B9LW4T*8+DCMH0LDK2%K:XFE70*LP$V25$0Q:J:4MO1P0%0L0HD+9E/HY+4J6TH48S%4K.G+AEUF1BR8+1HB+5BOFBKHU2L5-1E/T3HJ:F4N2H7C5S%9$C9V+75T4KB7RT8MBAZ2N2VNBPSDL6CGFEDDT3ZTA 3MG:CKGQ+GT6U3/O4JNNHWM6XETCJWU9E0C0VBVP0G%HUKJ/I11+9IDGZDHSD9/SRGHNLTQ.7W/TSBA9T1+FN4LB$5RFD82LC1M+OEJBAA.4MPCC9P0ESVKI*40/V0WC:EOW44HCG98LZCM9$0UJSDHJ8HDPE6TB4+82EMSDSJ:39+2IT2DQ.NP41.YD+*6A*IAW9V0DXYQ1TMN$7/T9A2"
+        // HIDPOSTests.hc1Long: an HC1 text longer than two reports.
+        let hc1 = "HC1:" + String(repeating: "6BF+70790T9WJ$WG.FKY*4GO0 O1CV2-O5/ZQ%:", count: 4)
         func reports(_ text: [UInt8], aim: String? = "]Q1") -> [UInt8] {
             HIDPOSDecoder.reports(for: text, aimIdentifier: aim).flatMap { $0 }
         }

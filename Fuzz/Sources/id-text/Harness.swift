@@ -85,27 +85,44 @@ public func fuzzIDText(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 /// Seeds: the text blocks of cards.md §8.3 (王小测) and of each layout as the SAM card image builds them.
 @_cdecl("LLVMFuzzerInitialize")
 public func initializeIDText(
-    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
 ) -> CInt {
     writeSeedsIfAsked {
         CardSeeds.unique([
             ("resident-wang-xiaoce", SAMCardImage.wangXiaoce.textBlock),
-            ("resident-bad-check-digit", SAMCardImage.residentID(
-                name: "王小测", sex: "1", ethnicity: "01", birthDate: "19460512", address: "北京市东城区测试胡同1号",
-                number: "110101194605121232", authority: "北京市公安局东城分局", validFrom: "20160101",
-                validTo: "20360101").textBlock),
-            ("permit-j", SAMCardImage.residencePermit(
-                name: "陈测试", sex: "2", birthDate: "19940823", address: "北京市东城区测试路2号", number: "810000199408230021",
-                authority: "北京市公安局东城分局", validFrom: "20200101", validTo: "20250101",
-                travelPermitNumber: "H12345678", issueCount: "01").textBlock),
-            ("foreigner-2017-i", SAMCardImage.foreignPermanentResident2017(
-                englishName: "SMITH, JOHN TEST", sex: "1", number: "USA310055031516", nationality: "USA",
-                chineseName: "史密斯", validFrom: "20170601", validTo: "20270601", birthDate: "19550315",
-                acceptingAuthorityCode: "3100").textBlock),
-            ("foreigner-2023-y", SAMCardImage.foreignPermanentResident2023(
-                chineseName: "汗测试", sex: "2", renewalCount: "00", birthDate: "19800101",
-                englishName: "KHAN, MUHAMMAD ABDULLAH TESTNAME SECONDPART EXT", number: "931586198001010028",
-                validFrom: "20230101", validTo: "20330101", nationality: "PAK", previousNumberLink: "PAK").textBlock),
+            (
+                "resident-bad-check-digit",
+                SAMCardImage.residentID(
+                    name: "王小测", sex: "1", ethnicity: "01", birthDate: "19460512", address: "北京市东城区测试胡同1号",
+                    number: "110101194605121232", authority: "北京市公安局东城分局", validFrom: "20160101",
+                    validTo: "20360101"
+                ).textBlock
+            ),
+            (
+                "permit-j",
+                SAMCardImage.residencePermit(
+                    name: "陈测试", sex: "2", birthDate: "19940823", address: "北京市东城区测试路2号", number: "810000199408230021",
+                    authority: "北京市公安局东城分局", validFrom: "20200101", validTo: "20250101",
+                    travelPermitNumber: "H12345678", issueCount: "01"
+                ).textBlock
+            ),
+            (
+                "foreigner-2017-i",
+                SAMCardImage.foreignPermanentResident2017(
+                    englishName: "SMITH, JOHN TEST", sex: "1", number: "USA310055031516", nationality: "USA",
+                    chineseName: "史密斯", validFrom: "20170601", validTo: "20270601", birthDate: "19550315",
+                    acceptingAuthorityCode: "3100"
+                ).textBlock
+            ),
+            (
+                "foreigner-2023-y",
+                SAMCardImage.foreignPermanentResident2023(
+                    chineseName: "汗测试", sex: "2", renewalCount: "00", birthDate: "19800101",
+                    englishName: "KHAN, MUHAMMAD ABDULLAH TESTNAME SECONDPART EXT", number: "931586198001010028",
+                    validFrom: "20230101", validTo: "20330101", nationality: "PAK", previousNumberLink: "PAK"
+                ).textBlock
+            ),
         ])
     }
     return 0

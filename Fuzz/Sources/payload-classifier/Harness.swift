@@ -1,6 +1,6 @@
-import FuzzSupport
 import Barcode
 import Foundation
+import FuzzSupport
 import KioskCore
 
 /// What happens to a scanned code's text: `ScanTextDecoding.decode` (UTF-8, else GB 18030), `PayloadClassifier`
@@ -55,8 +55,11 @@ private func check(_ raw: String, _ classifier: PayloadClassifier) {
         invariant(length == raw.count && length > classifier.maximumLength, "tooLong(\(length))")
         return
     case .residentID(let identity):
-        invariant(identity.isValidated && identity.value.count == 18, "an ID number identity that is not 18 valid characters")
-        invariant((try? ResidentIDNumber(validating: identity.value))?.value == identity.value, "an identity that does not validate")
+        invariant(
+            identity.isValidated && identity.value.count == 18, "an ID number identity that is not 18 valid characters")
+        invariant(
+            (try? ResidentIDNumber(validating: identity.value))?.value == identity.value,
+            "an identity that does not validate")
         invariant(!"\(payload)".contains(identity.value), "the description shows the ID number")
     case .printedCode(let identity):
         invariant(!identity.isValidated && identity.kind == .printedCode, "a printed code identity")
@@ -84,7 +87,8 @@ private func check(_ raw: String, _ classifier: PayloadClassifier) {
 /// printed codes and their traps, control characters) as CR-terminated lines, and a GB 18030 line.
 @_cdecl("LLVMFuzzerInitialize")
 public func initializePayloadClassifier(
-    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
 ) -> CInt {
     writeSeedsIfAsked {
         let texts = [
@@ -96,7 +100,9 @@ public func initializePayloadClassifier(
             "ESSC:0123456789abcdef", "https://si.12333.gov.cn/e?t=1",
         ]
         // Byte 0: terminator CR (index 0 of SerialTerminator.allCases); byte 1: all at once.
-        var seeds: [(String, [UInt8])] = texts.enumerated().map { ("scan-\($0.offset)", [0, 0] + Array($0.element.utf8) + [0x0D]) }
+        var seeds: [(String, [UInt8])] = texts.enumerated().map {
+            ("scan-\($0.offset)", [0, 0] + Array($0.element.utf8) + [0x0D])
+        }
         seeds.append(("all-lines-any-terminator", [3, 5] + texts.flatMap { Array($0.utf8) + [0x0D, 0x0A] }))
         seeds.append(("gb18030", [1, 0] + [0xCD, 0xF5, 0xD0, 0xA1, 0xB2, 0xE2, 0x0A]))
         return CardSeeds.unique(seeds)
@@ -106,6 +112,8 @@ public func initializePayloadClassifier(
 
 /// `main` (SwiftPM aliases it to `<module>_main`): libFuzzer's driver with this harness.
 @_cdecl("fuzz_payload_classifier_main")
-public func fuzz_payload_classifier_main(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
+public func fuzz_payload_classifier_main(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>)
+    -> CInt
+{
     runLibFuzzer(argc, argv, fuzzPayloadClassifier)
 }

@@ -53,7 +53,8 @@ public func fuzzPBOC(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 /// Seeds: the PBOC card image's answers to a read, plain and in each variant.
 @_cdecl("LLVMFuzzerInitialize")
 public func initializePBOC(
-    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
 ) -> CInt {
     writeSeedsIfAsked {
         CardSeeds.unique(CardSeeds.pbocTranscripts().map { ($0.name, ScriptedCardChannel.encode($0.responses)) })

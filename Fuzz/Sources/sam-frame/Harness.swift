@@ -30,7 +30,8 @@ public func fuzzSAMFrame(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         pieces.append(chunk)
         pieceOutputs += drain(&pieces)
     }
-    invariant(pieceOutputs == outputs, "frames depend on how the line was cut (\(outputs.count) vs \(pieceOutputs.count))")
+    invariant(
+        pieceOutputs == outputs, "frames depend on how the line was cut (\(outputs.count) vs \(pieceOutputs.count))")
     invariant(pieces.pendingByteCount == whole.pendingByteCount, "pending bytes depend on the cut")
     invariant(pieces.noiseByteCount == whole.noiseByteCount, "noise count depends on the cut")
 
@@ -88,7 +89,8 @@ private func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
 /// fingerprints, find and select), as the SAM module emulator sends them, in one line with noise between.
 @_cdecl("LLVMFuzzerInitialize")
 public func initializeSAMFrame(
-    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
 ) -> CInt {
     writeSeedsIfAsked {
         let card = SAMCardImage.wangXiaoce

@@ -1,6 +1,6 @@
 import Crypto
-import FuzzSupport
 import Foundation
+import FuzzSupport
 import KioskCore
 
 /// Signed snapshot manifests as the kiosk receives them (`JSONDecoder().decode(SnapshotManifest.self, …)`, as
@@ -23,7 +23,8 @@ public func fuzzSnapshotManifest(_ data: UnsafePointer<UInt8>?, _ size: Int) -> 
     }
     invariant(object["epochKey"] as? String == manifest.epochKey, "canonical epochKey differs")
     invariant((object["epoch"] as? NSNumber)?.intValue == manifest.epoch, "canonical epoch differs")
-    invariant(((object["full"] as? [String: Any])?["url"] as? String) == manifest.full.url, "canonical full.url differs")
+    invariant(
+        ((object["full"] as? [String: Any])?["url"] as? String) == manifest.full.url, "canonical full.url differs")
     invariant((object["delta"] == nil) == (manifest.delta == nil), "canonical delta presence differs")
     invariant(object["signature"] == nil, "canonical bytes hold the signature")
 
@@ -62,7 +63,8 @@ let pinnedKey = try! Curve25519.Signing.PrivateKey(rawRepresentation: [UInt8](re
 /// Seeds: the manifest of SnapshotManifestTests with and without a delta, signed with its key, as JSON.
 @_cdecl("LLVMFuzzerInitialize")
 public func initializeSnapshotManifest(
-    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
 ) -> CInt {
     writeSeedsIfAsked {
         func manifest(delta: Bool) -> SnapshotManifest {
@@ -82,8 +84,12 @@ public func initializeSnapshotManifest(
         return CardSeeds.unique([
             ("signed-with-delta", Array(try! encoder.encode(manifest(delta: true).signed(with: pinnedKey)))),
             ("signed-full-only", Array(try! encoder.encode(manifest(delta: false).signed(with: pinnedKey)))),
-            ("unsigned-offset-date", Array(
-                #"{"createdAt":"2024-05-01T16:00:00.5+08:00","epoch":3,"epochKey":"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=","full":{"bytes":111,"sha256":"aa","url":"\/v1\/a"},"maxAgeSeconds":60,"records":2,"sequence":42,"signature":""}"#.utf8)),
+            (
+                "unsigned-offset-date",
+                Array(
+                    #"{"createdAt":"2024-05-01T16:00:00.5+08:00","epoch":3,"epochKey":"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=","full":{"bytes":111,"sha256":"aa","url":"\/v1\/a"},"maxAgeSeconds":60,"records":2,"sequence":42,"signature":""}"#
+                        .utf8)
+            ),
         ])
     }
     return 0
@@ -91,6 +97,8 @@ public func initializeSnapshotManifest(
 
 /// `main` (SwiftPM aliases it to `<module>_main`): libFuzzer's driver with this harness.
 @_cdecl("fuzz_snapshot_manifest_main")
-public func fuzz_snapshot_manifest_main(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
+public func fuzz_snapshot_manifest_main(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>)
+    -> CInt
+{
     runLibFuzzer(argc, argv, fuzzSnapshotManifest)
 }

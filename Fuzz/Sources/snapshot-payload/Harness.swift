@@ -1,5 +1,5 @@
-import FuzzSupport
 import Foundation
+import FuzzSupport
 import KioskCore
 
 /// Snapshot payloads (`SnapshotPayload.decode`, `SnapshotPayloadReader` fed in pieces, `PackedStatus`): header,
@@ -58,7 +58,8 @@ public func fuzzSnapshotPayload(_ data: UnsafePointer<UInt8>?, _ size: Int) -> C
     invariant(again == payload, "the re-encoded payload decodes differently")
     if encoded != bytes {
         invariant(
-            spellsADefaultPopupText(payload) && encoded.count < bytes.count, "re-encoding changed bytes other than default popup texts")
+            spellsADefaultPopupText(payload) && encoded.count < bytes.count,
+            "re-encoding changed bytes other than default popup texts")
     }
     for entry in payload.entries {
         guard case .upsert(let record) = entry.change, let packed = try? PackedStatus(record) else { continue }
@@ -81,7 +82,8 @@ private func spellsADefaultPopupText(_ payload: SnapshotPayload) -> Bool {
 /// deletes), an empty full payload, and one record per status.
 @_cdecl("LLVMFuzzerInitialize")
 public func initializeSnapshotPayload(
-    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
 ) -> CInt {
     writeSeedsIfAsked {
         let origin = Date(timeIntervalSince1970: 1_577_836_800)
@@ -90,7 +92,8 @@ public func initializeSnapshotPayload(
             StatusRecord(status: .normal, updatedAt: origin),
             StatusRecord(
                 status: .homeObservation, popup: Popup(code: 2),
-                nucleicAcidTest: NucleicAcidTest(sampledAt: Date(timeIntervalSince1970: 1_714_550_400), result: .negative),
+                nucleicAcidTest: NucleicAcidTest(
+                    sampledAt: Date(timeIntervalSince1970: 1_714_550_400), result: .negative),
                 vaccination: Vaccination(doses: 3, lastDose: CalendarDate(year: 2022, month: 2, day: 28)),
                 commuter: CommuterMark(validUntil: CalendarDate(year: 2024, month: 5, day: 14)!),
                 updatedAt: Date(timeIntervalSince1970: 1_714_560_000)),
@@ -98,7 +101,8 @@ public func initializeSnapshotPayload(
                 status: .centralizedObservation,
                 popup: Popup(code: 77, guidance: Guidance(zh: "请到社区报到", en: "Report to your community")),
                 nucleicAcidTest: NucleicAcidTest(sampledAt: origin, result: .pending),
-                vaccination: Vaccination(doses: 0, lastDose: nil), updatedAt: Date(timeIntervalSince1970: 1_900_000_000)),
+                vaccination: Vaccination(doses: 0, lastDose: nil), updatedAt: Date(timeIntervalSince1970: 1_900_000_000)
+            ),
             StatusRecord(
                 status: .normal, popup: Popup(code: 3, guidance: Guidance(zh: "", en: "")),
                 nucleicAcidTest: NucleicAcidTest(sampledAt: origin + 1, result: .positive),
@@ -107,7 +111,8 @@ public func initializeSnapshotPayload(
         ]
         let full = SnapshotPayload(
             header: SnapshotPayloadHeader(
-                kind: .full, epoch: 5, sequence: 9, createdAt: Date(timeIntervalSince1970: 1_714_560_000), entryCount: 0),
+                kind: .full, epoch: 5, sequence: 9, createdAt: Date(timeIntervalSince1970: 1_714_560_000), entryCount: 0
+            ),
             entries: records.enumerated().map {
                 SnapshotPayloadEntry(key: key(UInt8($0.offset * 2 + 1)), change: .upsert($0.element))
             })
@@ -132,6 +137,7 @@ public func initializeSnapshotPayload(
 
 /// `main` (SwiftPM aliases it to `<module>_main`): libFuzzer's driver with this harness.
 @_cdecl("fuzz_snapshot_payload_main")
-public func fuzz_snapshot_payload_main(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
+public func fuzz_snapshot_payload_main(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt
+{
     runLibFuzzer(argc, argv, fuzzSnapshotPayload)
 }

@@ -61,7 +61,8 @@ public func fuzzSSSE(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 /// Seeds: the social security card image's answers to a read, plain and in each variant.
 @_cdecl("LLVMFuzzerInitialize")
 public func initializeSSSE(
-    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
 ) -> CInt {
     writeSeedsIfAsked {
         CardSeeds.unique(CardSeeds.ssseTranscripts().map { ($0.name, ScriptedCardChannel.encode($0.responses)) })
