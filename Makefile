@@ -10,7 +10,8 @@ DESTDIR ?=
 VERSION ?= 0.6.0
 RELEASE_FLAGS := -c release --static-swift-stdlib
 
-.PHONY: deps build test demo bench bench-build soak goldens clean release install deb check-units
+.PHONY: deps build test demo bench bench-build soak soak-kills goldens clean release install deb check-units fuzz-build fuzz \
+	fuzz-ci fuzz-seeds
 
 deps:
 	@scripts/install-deps.sh $(DEB_PACKAGES)
@@ -61,6 +62,27 @@ soak: bench-build
 	mkdir -p .build/bench
 	$(BENCH_BIN)/kiosk-bench soak --taps $(SOAK_TAPS) --json .build/bench/soak.json
 
+# Fuzzing: Fuzz/ is its own package of libFuzzer harnesses (release build with -sanitize=fuzzer), so `make test`
+# never builds it. `make fuzz` runs each harness FUZZ_SECONDS over its working corpus Fuzz/.corpus/<harness>/ (kept
+# between runs) and the checked-in seeds Fuzz/Corpus/<harness>/; crash inputs go to Fuzz/.artifacts/. `make fuzz-ci`
+# runs each briefly from the seeds only. See README.md ("Fuzzing").
+FUZZ_SECONDS ?= 60
+FUZZ_CI_SECONDS ?= 10
+FUZZ_HARNESSES ?= ber-tlv pboc ssse sam-frame id-text evdev hidpos payload-classifier snapshot-payload \
+	snapshot-manifest
+fuzz-build: deps
+	cd Fuzz && $(SWIFT) package resolve && $(SWIFT) build -c release -Xswiftc -sanitize=fuzzer
+
+fuzz: fuzz-build
+	scripts/fuzz.sh $(FUZZ_SECONDS) keep $(FUZZ_HARNESSES)
+
+fuzz-ci: fuzz-build
+	scripts/fuzz.sh $(FUZZ_CI_SECONDS) seeds $(FUZZ_HARNESSES)
+
+# Rewrites Fuzz/Corpus/<harness>/ from each harness's seed generator (test vectors, card images, scan fixtures).
+fuzz-seeds: fuzz-build
+	for h in $(FUZZ_HARNESSES); do rm -rf Fuzz/Corpus/$$h && FUZZ_WRITE_SEEDS=Fuzz/Corpus/$$h Fuzz/.build/release/fuzz-$$h || exit 1; done
+
 # Rewrites Tests/DisplayTests/Golden/*.png from the current rasteriser; look at every changed image before committing.
 goldens: deps
 	KIOSK_UPDATE_GOLDENS=1 $(SWIFT) test --filter GoldenImageTests
@@ -82,6 +104,7 @@ check-units: deps
 	systemd-analyze security --offline=yes --threshold=20 systemd/kiosk-central.service
 
 clean:
+<<<<<<< HEAD
 	rm -rf .build build
 
 # kioskd killed with SIGKILL at 1,000 random points (the test suite runs 100); KIOSK_KILL_SEED=N replays a run.
@@ -89,3 +112,6 @@ clean:
 soak-kills: deps
 	$(SWIFT) build --build-tests
 	KIOSK_KILLS=$${KIOSK_KILLS:-1000} $(SWIFT) test --skip-build --filter KioskdRandomKillTests
+=======
+	rm -rf .build build Fuzz/.build
+>>>>>>> issue7-fuzz

@@ -112,7 +112,9 @@ public struct PayloadClassifier: Sendable {
 }
 
 extension Character {
-    fileprivate var isASCIIDigit: Bool { ("0"..."9").contains(self) }
+    /// One of the ASCII digits alone (a digit with a combining mark is one `Character` that compares between "0" and
+    /// "9", so a range test would let it through).
+    fileprivate var isASCIIDigit: Bool { asciiValue.map { (0x30...0x39).contains($0) } ?? false }
 }
 
 extension String {

@@ -116,7 +116,9 @@ public struct CalendarDate: Sendable, Hashable, Comparable, Codable, CustomStrin
 }
 
 extension Character {
-    var isASCIIDigitChar: Bool { ("0"..."9").contains(self) }
+    /// One of the ASCII digits `0`–`9`, alone. Not `("0"..."9").contains(self)`: characters compare as strings, so a
+    /// digit followed by a combining mark (`"6\u{036C}"`, one `Character`) lies in that range, yet is no digit.
+    var isASCIIDigitChar: Bool { asciiValue.map { (0x30...0x39).contains($0) } ?? false }
 }
 
 extension String {

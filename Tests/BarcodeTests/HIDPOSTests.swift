@@ -94,6 +94,47 @@ struct HIDPOSTests {
         #expect(d.consume(bytes, at: .now) == [.code(HIDPOSCode(aimIdentifier: nil, payload: payload))])
     }
 
+    /// Found by the `hidpos` fuzzer (Fuzz/): a layout whose more-data flag lies past the end of its 32-byte report
+    /// passed the old precondition (report size above the data and length offsets), and the first report with the
+    /// right ID was read out of bounds. Such a layout is now invalid, and the decoder refuses it at creation.
+    @Test func aMoreDataFlagOutsideTheReportIsAnInvalidLayout() async {
+        var layout = HIDPOSReportLayout()
+        (layout.reportSize, layout.lengthOffset, layout.dataOffset, layout.dataCapacity) = (32, 0, 2, 24)
+        layout.moreDataOffset = 218
+        #expect(!layout.isValid)
+        await #expect(processExitsWith: .failure) {
+            var layout = HIDPOSReportLayout()
+            (layout.reportSize, layout.lengthOffset, layout.dataOffset, layout.moreDataOffset) = (32, 0, 2, 218)
+            _ = HIDPOSDecoder(layout: layout)
+        }
+        for (offset, valid) in [(31, true), (32, false), (-1, false)] {
+            layout.moreDataOffset = offset
+            #expect(layout.isValid == valid)
+        }
+        layout.moreDataOffset = nil
+        #expect(layout.isValid)
+        layout.dataOffset = -1
+        #expect(!layout.isValid)
+
+        // The fuzzer's hidraw bytes, through the same layout with the flag inside the report: the first report (ID 2
+        // is also its length, 2) says more data follows, the second has another report ID and is skipped.
+        layout.dataOffset = 2
+        layout.moreDataOffset = 31
+        let stream: [UInt8] = [
+            0x02, 0x18, 0x42, 0x4A, 0xFF, 0x4A, 0x4B, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x6F, 0x45, 0x30, 0xCD, 0x00,
+            0x01, 0x2F, 0x0C, 0x2D, 0x6E, 0x6F, 0x6E, 0x00, 0x00, 0x00, 0x00, 0x42, 0x3A, 0x61, 0x2D, 0x74, 0x54, 0x00,
+            0x00, 0x00, 0x01, 0x02, 0x18, 0x1F, 0x68, 0x61, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x65, 0x02, 0x0C, 0x6E,
+            0x2D, 0x6F, 0x6E, 0x65, 0x72, 0x65, 0x70, 0x2D, 0x2D, 0x6E, 0x6C, 0x6F, 0x6E, 0x67, 0x02, 0x00, 0x00, 0x00,
+            0x00, 0x00, 0x00, 0x00, 0x6F, 0x45, 0x30, 0xCD, 0x00, 0x01, 0x2F, 0x0C, 0x2D, 0x6E, 0x6F, 0x6E, 0x00, 0x00,
+            0x00, 0x00, 0x00,
+        ]
+        let start = ContinuousClock.now
+        var decoder = HIDPOSDecoder(layout: layout, maximumLength: 96, continuationTimeout: .seconds(1))
+        #expect(decoder.consume(stream, at: start) == [])
+        #expect(decoder.deadline == start + .seconds(1))
+        #expect(decoder.deadlinePassed(at: start + .seconds(1)) == [.incomplete])
+    }
+
     @Test func reportDescriptorUsagePage() {
         // Usage Page (0x8C), Usage (0x02 Bar Code Scanner), Collection (Application) …
         #expect(HIDPOSScannerSource.hasUsagePage0x8C([0x05, 0x8C, 0x09, 0x02, 0xA1, 0x01, 0xC0]))

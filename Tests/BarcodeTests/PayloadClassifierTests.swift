@@ -27,6 +27,16 @@ struct PayloadClassifierTests {
         if case .unrecognised = classifier.classify("110101461312123") {} else { Issue.record("15 digits, month 13") }
     }
 
+    /// Found by the `payload-classifier` fuzzer (Fuzz/): a scanned line whose sixth character is "6" with a combining
+    /// mark (UTF-8 CD AC) had the shape of an ID number, and validating it trapped. It is now no ID number at all.
+    @Test func aDigitWithACombiningMarkIsNoIDNumber() {
+        let line = String(decoding: Array("931586".utf8) + [0xCD, 0xAC] + Array("198001010028".utf8), as: UTF8.self)
+        #expect(classifier.classify(line) == .unrecognised(summary: "18 chars '9315…'"))
+        #expect(classifier.classify(line).identity == nil)
+        let fifteen = String(decoding: Array("1101014605121".utf8) + [0xCD, 0xAC] + Array("23".utf8), as: UTF8.self)
+        #expect(classifier.classify(fifteen) == .unrecognised(summary: "15 chars '1101…'"))
+    }
+
     @Test func hc1IsNotSupported() {
         #expect(classifier.classify("HC1:6BF+70") == .euDCC(length: 10))
         #expect(classifier.classify("hc1:6bf") == .euDCC(length: 7))

@@ -27,6 +27,21 @@ struct ResidentIDNumberTests {
         #expect(ResidentIDNumber.checkCharacter(forFirst17: String(number.prefix(17))) == check)
     }
 
+    /// Found by the `payload-classifier` fuzzer (Fuzz/): `"6"` followed by U+036C (a combining mark) is one
+    /// `Character` that compares between "0" and "9", so it passed the digit check, and computing the check character
+    /// trapped on `Int("6\u{036C}")!`. A scanned code, a card's `9F61` or an EF06 number could carry it.
+    @Test func aDigitWithACombiningMarkIsNotADigit() {
+        // The scanned line as the fuzzer sent it: "931586", CD AC (UTF-8 of U+036C), "198001010028".
+        let line = String(decoding: Array("931586".utf8) + [0xCD, 0xAC] + Array("198001010028".utf8), as: UTF8.self)
+        #expect(line.count == 18)
+        #expect(throws: ResidentIDNumber.ValidationError.invalidCharacter) { try ResidentIDNumber(validating: line) }
+        #expect(throws: ResidentIDNumber.ValidationError.invalidCharacter) {
+            try ResidentIDNumber(validating: "110101460512123\u{0301}")
+        }
+        #expect(CalendarDate(yyyymmdd: "1980010\u{0301}1") == nil)
+        #expect(throws: PAN.ValidationError.invalidCharacter) { try PAN(validating: "6\u{036C}22999990000000014") }
+    }
+
     @Test func badCheckDigitReportsTheExpectedOne() {
         #expect(throws: ResidentIDNumber.ValidationError.badCheckDigit(expected: "1")) {
             try ResidentIDNumber(validating: "110101194605121232")

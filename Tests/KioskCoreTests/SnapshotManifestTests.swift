@@ -96,4 +96,30 @@ struct SnapshotManifestTests {
         json = json.replacingOccurrences(of: "2024-05-01T16:00:00.999+08:00", with: "yesterday")
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(SnapshotManifest.self, from: Data(json.utf8)) }
     }
+
+    /// Found with the `snapshot-manifest` harness (Fuzz/, on a hand-made input): `0000-01-01T00:00:00+01:00` is
+    /// 1 hour before year 0 began, so it decoded to an instant that `createdAt` could not be written back as (the
+    /// canonical bytes said `00-1-12-31T23:00:00Z`, which no longer decodes). Instants outside 0000…9999 are now a
+    /// decoding error, in both directions of an offset.
+    @Test func createdAtOutsideYears0000To9999IsRejected() throws {
+        let signed = Self.manifest(delta: false).signed(with: Self.signingKey)
+        let json = String(decoding: try JSONEncoder().encode(signed), as: UTF8.self)
+        func decode(_ createdAt: String) throws -> SnapshotManifest {
+            try JSONDecoder().decode(
+                SnapshotManifest.self,
+                from: Data(json.replacingOccurrences(of: "2024-05-01T08:00:00Z", with: createdAt).utf8))
+        }
+        for outside in ["0000-01-01T00:00:00+01:00", "9999-12-31T23:59:59-00:01", "9999-12-31T23:59:60Z"] {
+            #expect(throws: DecodingError.self) { try decode(outside) }
+        }
+        for (text, canonical) in [
+            ("0000-01-01T00:00:00Z", "0000-01-01T00:00:00Z"), ("0000-01-01T01:00:00+01:00", "0000-01-01T00:00:00Z"),
+            ("9999-12-31T23:59:59Z", "9999-12-31T23:59:59Z"),
+        ] {
+            let manifest = try decode(text)
+            #expect(String(decoding: manifest.canonicalBytes(), as: UTF8.self).contains("\"createdAt\":\"\(canonical)\""))
+            let again = try JSONDecoder().decode(SnapshotManifest.self, from: try JSONEncoder().encode(manifest))
+            #expect(again == manifest)
+        }
+    }
 }

@@ -209,6 +209,52 @@ struct SnapshotPayloadTests {
         #expect(throws: SnapshotFormatError(.badRecord)) { try SnapshotPayload.decode(badText) }
     }
 
+    /// Found by the `snapshot-payload` fuzzer (Fuzz/): the delta payload with fromSequence 0 and a createdAt of
+    /// 0x0900000066324310 seconds decoded, but its `Date` (a `Double`) could not hold that many seconds exactly, so it
+    /// re-encoded to other bytes; near 2^63 re-encoding trapped. createdAt is now limited to 1970…9999 (what RFC 3339
+    /// and the manifest can write) when reading and writing.
+    @Test func createdAtOutside1970To9999IsABadHeader() throws {
+        let fuzzed: [UInt8] = [
+            0x43, 0x4B, 0x53, 0x4E, 0x41, 0x50, 0x30, 0x31, 0x01, 0x00, 0x00, 0x00, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00,
+            0x00, 0x00, 0x0A, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x09, 0x00, 0x00, 0x00, 0x66, 0x32, 0x43,
+            0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+            0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+            0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x80, 0x02, 0x4D, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF,
+            0xFF, 0x13, 0x33, 0xD2, 0x00, 0x00, 0x12, 0xE8, 0xAF, 0xB7, 0xE5, 0x88, 0xB0, 0xE7, 0xA4, 0xBE, 0xE5, 0x8C,
+            0xBA, 0xE6, 0x8A, 0xA5, 0xE5, 0x88, 0xB0, 0x00, 0x18, 0x52, 0x65, 0x70, 0x6F, 0x72, 0x74, 0x20, 0x74, 0x6F,
+            0x20, 0x79, 0x6F, 0x75, 0x72, 0x20, 0x63, 0x6F, 0x6D, 0x6D, 0x75, 0x6E, 0x69, 0x74, 0x79, 0x00, 0x00, 0x00,
+            0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x09, 0x01,
+        ]
+        #expect(throws: SnapshotFormatError(.badHeader)) { try SnapshotPayload.decode(fuzzed) }
+        var valid = fuzzed
+        valid.replaceSubrange(29..<37, with: [0, 0, 0, 0, 0x66, 0x32, 0x43, 0x10])  // 2024-05-01T13:26:40Z
+        let payload = try SnapshotPayload.decode(valid)
+        #expect(payload.header.createdAt == Date(timeIntervalSince1970: 1_714_570_000))
+        #expect(try payload.encoded() == valid)
+
+        func withCreatedAt(_ seconds: Int64) -> [UInt8] {
+            var bytes = valid
+            bytes.replaceSubrange(29..<37, with: (0..<8).map { UInt8(truncatingIfNeeded: UInt64(bitPattern: seconds) >> (56 - 8 * $0)) })
+            return bytes
+        }
+        for seconds: Int64 in [.max, .max - 100, (1 << 53) + 1, 253_402_300_800, -1, .min] {
+            #expect(throws: SnapshotFormatError(.badHeader)) { try SnapshotPayload.decode(withCreatedAt(seconds)) }
+        }
+        let last = try SnapshotPayload.decode(withCreatedAt(253_402_300_799))
+        #expect(try last.encoded() == withCreatedAt(253_402_300_799))
+        #expect(throws: SnapshotFormatError(.badHeader)) {
+            try SnapshotPayloadWriter(
+                header: SnapshotPayloadHeader(
+                    kind: .full, epoch: 1, sequence: 1, createdAt: Date(timeIntervalSince1970: 253_402_300_800),
+                    entryCount: 0))
+        }
+        #expect(throws: SnapshotFormatError(.badHeader)) {
+            try SnapshotPayloadWriter(
+                header: SnapshotPayloadHeader(
+                    kind: .full, epoch: 1, sequence: 1, createdAt: Date(timeIntervalSince1970: -1), entryCount: 0))
+        }
+    }
+
     @Test func writerEnforcesOrderCountAndKind() throws {
         let header = SnapshotPayloadHeader(kind: .full, epoch: 1, sequence: 1, createdAt: Self.origin, entryCount: 2)
         let upsert = SnapshotPayloadEntry.Change.upsert(StatusRecord(status: .normal, updatedAt: Self.origin))

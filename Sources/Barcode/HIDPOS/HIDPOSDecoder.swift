@@ -26,6 +26,14 @@ public struct HIDPOSReportLayout: Sendable, Hashable {
     public var aimIdentifierLength: Int = 3
 
     public init() {}
+
+    /// Whether every offset lies inside a report: `0 ≤ lengthOffset < reportSize`, `0 ≤ dataOffset < reportSize`,
+    /// and `0 ≤ moreDataOffset < reportSize` when there is one. ``HIDPOSDecoder`` requires it (a more-data offset past
+    /// the report would be read out of bounds).
+    public var isValid: Bool {
+        (0..<reportSize).contains(lengthOffset) && (0..<reportSize).contains(dataOffset)
+            && moreDataOffset.map { (0..<reportSize).contains($0) } ?? true
+    }
 }
 
 /// A reassembled HID POS code.
@@ -66,7 +74,7 @@ public struct HIDPOSDecoder: Sendable {
         layout: HIDPOSReportLayout = HIDPOSReportLayout(), maximumLength: Int = 4096,
         continuationTimeout: Duration = .seconds(1)
     ) {
-        precondition(layout.reportSize > layout.dataOffset && layout.lengthOffset < layout.reportSize)
+        precondition(layout.isValid, "HID POS report layout with an offset outside its \(layout.reportSize)-byte report")
         self.layout = layout
         self.maximumLength = maximumLength
         self.continuationTimeout = continuationTimeout

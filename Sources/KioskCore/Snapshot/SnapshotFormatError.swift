@@ -22,7 +22,7 @@ public struct SnapshotFormatError: Error, Hashable, CustomStringConvertible {
         public static let badRecord = Code("badRecord")
         /// Bytes after the last entry.
         public static let trailingBytes = Code("trailingBytes")
-        /// A header field out of range (kind, fromSequence, sequence beyond `Int`).
+        /// A header field out of range (kind, fromSequence, sequence beyond `Int`, createdAt outside 1970…9999).
         public static let badHeader = Code("badHeader")
         /// The manifest's signature is not base64 or does not verify with the pinned key.
         public static let badSignature = Code("badSignature")

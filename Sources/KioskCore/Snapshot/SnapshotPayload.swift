@@ -41,7 +41,7 @@ public struct PayloadHasher: Sendable {
 /// | 9 | u32 | key epoch |
 /// | 13 | u64 | sequence (≤ `Int.max`) |
 /// | 21 | u64 | fromSequence: 0 for a full payload; for a delta, the sequence it applies to (< sequence) |
-/// | 29 | i64 | createdAt, unix seconds |
+/// | 29 | i64 | createdAt, unix seconds, 0 (1970) to 253 402 300 799 (9999-12-31T23:59:59Z) |
 /// | 37 | u64 | entryCount |
 ///
 /// Then `entryCount` entries, **strictly ascending by key** (bytewise), each:
@@ -130,8 +130,17 @@ public struct SnapshotPayloadHeader: Sendable, Hashable {
         self.entryCount = entryCount
     }
 
+    /// Latest `createdAt` a header holds: 9999-12-31T23:59:59Z, the last instant RFC 3339 (and the manifest) can write.
+    /// Larger values would not survive the round trip through `Date` (a `Double`): above 2^53 seconds they lose
+    /// precision, and near 2^63 converting back to an integer traps.
+    static let latestCreatedAt: Int64 = 253_402_300_799
+
     func validate() throws(SnapshotFormatError) {
         guard (0...Int(UInt32.max)).contains(epoch) else { throw SnapshotFormatError(.badHeader, "epoch \(epoch)") }
+        let created = createdAt.timeIntervalSince1970
+        guard created >= 0, created <= Double(Self.latestCreatedAt) else {
+            throw SnapshotFormatError(.badHeader, "createdAt outside 1970…9999")
+        }
         guard sequence >= 0, entryCount >= 0 else { throw SnapshotFormatError(.badHeader, "negative sequence/count") }
         switch kind {
         case .full:

@@ -165,6 +165,9 @@ public struct SnapshotPayloadReader: Sendable {
             throw SnapshotFormatError(.badHeader, "sequence or entry count beyond Int.max")
         }
         let created = Int64(bitPattern: integer(29, 8))
+        guard (0...SnapshotPayloadHeader.latestCreatedAt).contains(created) else {
+            throw SnapshotFormatError(.badHeader, "createdAt \(created) outside 1970…9999")
+        }
         let header = SnapshotPayloadHeader(
             kind: kind, epoch: Int(integer(9, 4)), sequence: Int(sequence), fromSequence: Int(from),
             createdAt: .init(timeIntervalSince1970: Double(created)), entryCount: Int(count))

@@ -36,7 +36,12 @@ enum UTCTime {
             + "-\(two(m))-\(two(d))T\(two(secs / 3600)):\(two(secs / 60 % 60)):\(two(secs % 60))Z"
     }
 
-    /// Parses RFC 3339 (`Z` or `±HH:MM` offset, optional fraction, which is dropped) to unix seconds.
+    /// First and last instant ``rfc3339(unixSeconds:)`` writes: 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z.
+    static let rfc3339Range: ClosedRange<Int64> = -62_167_219_200...253_402_300_799
+
+    /// Parses RFC 3339 (`Z` or `±HH:MM` offset, optional fraction, which is dropped) to unix seconds; `nil` for a
+    /// malformed text or an instant outside ``rfc3339Range`` (`0000-01-01T00:00:00+01:00` is in the year -1, which
+    /// could not be written back).
     static func parseRFC3339(_ text: String) -> Int64? {
         let b = Array(text.utf8)
         guard b.count >= 20 else { return nil }
@@ -74,6 +79,7 @@ enum UTCTime {
         }
         guard i == b.count else { return nil }
         let days = Self.days(year: y, month: mo, day: d)
-        return Int64(days) * 86400 + Int64(h * 3600 + mi * 60 + s) - Int64(offset)
+        let seconds = Int64(days) * 86400 + Int64(h * 3600 + mi * 60 + s) - Int64(offset)
+        return rfc3339Range.contains(seconds) ? seconds : nil
     }
 }

@@ -59,8 +59,8 @@ enum IDCardNumberCheck {
         let chars = Array(number)
         switch chars.count {
         case 15:
-            guard chars[0..<3].allSatisfy({ ("A"..."Z").contains($0) }),
-                chars[3..<15].allSatisfy({ ("0"..."9").contains($0) })
+            guard chars[0..<3].allSatisfy({ isASCII($0, in: 0x41...0x5A) }),
+                chars[3..<15].allSatisfy({ isASCII($0, in: 0x30...0x39) })
             else { return .foreignerFormat }
             // YYMMDD: the century is not encoded; the date must exist in 19YY or 20YY.
             let yymmdd = String(chars[7..<13])
@@ -70,8 +70,8 @@ enum IDCardNumberCheck {
             let expected = machineReadableCheckDigit(chars[0..<14])
             return chars[14] == expected ? nil : .foreignerCheckDigit(expected: expected)
         case 18:
-            guard chars[0] == "9", chars[0..<17].allSatisfy({ ("0"..."9").contains($0) }),
-                ("0"..."9").contains(chars[17]) || chars[17] == "X"
+            guard chars[0] == "9", chars[0..<17].allSatisfy({ isASCII($0, in: 0x30...0x39) }),
+                isASCII(chars[17], in: 0x30...0x39) || chars[17] == "X"
             else { return .foreignerFormat }
             guard CalendarDate(yyyymmdd: String(chars[6..<14])) != nil else { return .foreignerBirthDate }
             let expected = ResidentIDNumber.checkCharacter(forFirst17: String(chars[0..<17]))
@@ -79,6 +79,12 @@ enum IDCardNumberCheck {
         default:
             return .foreignerFormat
         }
+    }
+
+    /// Whether `character` is a single ASCII character in `range` (`"0"..."9"` as a range of `Character`s would also
+    /// hold a digit followed by a combining mark).
+    static func isASCII(_ character: Character, in range: ClosedRange<UInt8>) -> Bool {
+        character.asciiValue.map(range.contains) ?? false
     }
 
     /// ICAO Doc 9303 check digit: values 0–9, A=10 … Z=35, `<`=0; weights 7, 3, 1 repeating; sum mod 10.
