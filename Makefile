@@ -104,14 +104,9 @@ check-units: deps
 	systemd-analyze security --offline=yes --threshold=20 systemd/kiosk-central.service
 
 clean:
-<<<<<<< HEAD
-	rm -rf .build build
+	rm -rf .build build Fuzz/.build
 
 # kioskd killed with SIGKILL at 1,000 random points (the test suite runs 100); KIOSK_KILL_SEED=N replays a run.
-.PHONY: soak-kills
 soak-kills: deps
 	$(SWIFT) build --build-tests
 	KIOSK_KILLS=$${KIOSK_KILLS:-1000} $(SWIFT) test --skip-build --filter KioskdRandomKillTests
-=======
-	rm -rf .build build Fuzz/.build
->>>>>>> issue7-fuzz
