@@ -178,7 +178,7 @@ struct PrivacyAuditTests {
                 let metricsAt = try #require(port)
                 var metrics = ""
                 for _ in 0..<200 {
-                    metrics = try await onOwnThread { try KioskMetricsTests.get(port: metricsAt, path: "/metrics") }
+                    metrics = try await KioskMetricsTests.get(port: metricsAt, path: "/metrics")
                     if metrics.contains("kiosk_taps_total 6") { break }
                     try await Task.sleep(for: .milliseconds(50))
                 }
