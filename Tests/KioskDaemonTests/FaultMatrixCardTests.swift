@@ -113,6 +113,7 @@ struct FaultMatrixCardTests {
             #expect(try await log.tapShown(since: mark).metadata["kiosk.result"] == "homeObservation")
             try await kiosk.harness.remove(slot, waitingForReader: 0)
             #expect(try kiosk.visits.count() == visits + 1)
+            print("fault matrix: \(profile): pulled after each of its \(apdus) APDUs, every time 'tap again'")
             let terminal = kiosk.terminal.text
             #expect(!terminal.contains(Self.idNumber))
         }
@@ -148,7 +149,9 @@ struct FaultMatrixCardTests {
             let slot = kiosk.harness.slot(0)
             let mark = log.count
             try misbehaviour.insert(into: slot)
-            let frame = try await kiosk.nextFrame("\(misbehaviour) card", timeout: .seconds(20)) { $0.tapToFrame != nil }
+            let frame = try await kiosk.nextFrame("\(misbehaviour) card", timeout: .seconds(20)) {
+                $0.tapToFrame != nil
+            }
             #expect(frame.screen.kind == .unreadableCard(CardError.unsupportedCard.guidance), "\(misbehaviour)")
             _ = try await kiosk.terminal.waitForText("无法识别此卡")
             let line = try await log.tapShown(since: mark)
@@ -181,7 +184,9 @@ struct FaultMatrixCardTests {
             let mark = log.count
             try slot.insert(SilentAnswerCard())
             let deadline = ContinuousClock.now + .seconds(20)
-            while slot.apdusAnswered == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            while slot.apdusAnswered == 0, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(10))
+            }
             try #require(slot.apdusAnswered == 1, "the kiosk sent its first command")
             try await Task.sleep(for: .milliseconds(500))
             #expect(log.tapsShown(since: mark).isEmpty, "nothing to show while the card says nothing")
@@ -189,7 +194,9 @@ struct FaultMatrixCardTests {
             #expect(slot.apdusAnswered == 1, "no second command while the first is unanswered")
 
             try await kiosk.harness.remove(slot, waitingForReader: 0)
-            let frame = try await kiosk.nextFrame("mute card taken away", timeout: .seconds(20)) { $0.tapToFrame != nil }
+            let frame = try await kiosk.nextFrame("mute card taken away", timeout: .seconds(20)) {
+                $0.tapToFrame != nil
+            }
             #expect(frame.screen.kind == .unreadableCard(.tapAgain))
             let line = try await log.tapShown(since: mark)
             #expect(line.metadata["kiosk.result"] == "cardNotRead")
@@ -255,11 +262,13 @@ struct FaultMatrixCardTests {
         var active: DWORD = 0
         let protocols = DWORD(SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1)
         let connected = SCardConnect(context.handle, reader, DWORD(SCARD_SHARE_SHARED), protocols, &handle, &active)
-        guard connected == 0 else { throw TestFailure("SCardConnect: 0x\(String(UInt32(truncatingIfNeeded: connected), radix: 16))") }
+        guard connected == 0 else { throw TestFailure("SCardConnect: \(Self.hex(connected))") }
         let reset = SCardReconnect(handle, DWORD(SCARD_SHARE_SHARED), protocols, DWORD(SCARD_RESET_CARD), &active)
         _ = SCardDisconnect(handle, DWORD(SCARD_LEAVE_CARD))
-        guard reset == 0 else { throw TestFailure("SCardReconnect: 0x\(String(UInt32(truncatingIfNeeded: reset), radix: 16))") }
+        guard reset == 0 else { throw TestFailure("SCardReconnect: \(Self.hex(reset))") }
     }
+
+    private static func hex(_ code: Int) -> String { "0x" + String(UInt32(truncatingIfNeeded: code), radix: 16) }
 
     // MARK: two readers at the same moment
 
@@ -283,7 +292,8 @@ struct FaultMatrixCardTests {
         ) { kiosk in
             let first = kiosk.harness.slot(0)
             let second = kiosk.harness.slot(1)
-            let secondCard = PBOCCardImage(pan: "6231010000000000136", name: "孙未知", idNumber: "110101195805050102")
+            let secondCard = PBOCCardImage(
+                pan: "6231010000000000136", name: "孙未知", idNumber: "110101195805050102")
             let mark = log.count
             try first.insert(PBOCCardImage())
             try second.insert(secondCard)
@@ -294,7 +304,8 @@ struct FaultMatrixCardTests {
             _ = try await log.waitFor("two taps", since: mark) { _ in log.tapsShown(since: mark).count >= 2 }
             let lines = log.tapsShown(since: mark)
             #expect(Set(lines.compactMap { $0.metadata["kiosk.reader"] }) == Set(kiosk.harness.readerNames))
-            #expect(Set(lines.compactMap { $0.metadata["kiosk.result"] }) == ["homeObservation", "centralizedObservation"])
+            #expect(
+                Set(lines.compactMap { $0.metadata["kiosk.result"] }) == ["homeObservation", "centralizedObservation"])
             #expect(try kiosk.visits.count() == 2)
 
             try await kiosk.harness.remove(first, waitingForReader: 0)
@@ -326,7 +337,8 @@ struct FaultMatrixCardTests {
             let slot = harness.slot(0)
             let reached = Signal()
             let mark = log.count
-            try slot.insert(HeldAnswerCard(PBOCCardImage(), holdingAnswer: 1, for: .milliseconds(300), reached: reached))
+            try slot.insert(
+                HeldAnswerCard(PBOCCardImage(), holdingAnswer: 1, for: .milliseconds(300), reached: reached))
             try await reached.wait("the kiosk's second APDU")
             try Self.killPCSCD(harness)
 
