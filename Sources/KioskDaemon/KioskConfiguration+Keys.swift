@@ -238,7 +238,8 @@ extension KioskConfiguration {
             }),
         .init(
             "scanners", "devices", .strings, default: "[]",
-            "Scanner devices to open in any case (evdev /dev/input/…, hidraw, ttyACM…; the kind is told by the path).",
+            "Scanner devices to open in any case (evdev /dev/input/…, hidraw, ttyACM…; the kind is told by the path); "
+                + "one that is unplugged or missing is opened again once its path is back.",
             apply: { draft, value throws(ConfigurationValue.Problem) in
                 draft.configuration.scanners.devices = try value.strings()
             }),

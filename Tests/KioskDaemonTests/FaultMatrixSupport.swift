@@ -14,8 +14,9 @@ import Glibc
 /// the screen the person sees (the drawn ``Display/Screen``), the log line the technician finds (captured here at
 /// trace level), and that the next tap or scan after the fault shows the right status.
 enum FaultMatrix {
-    /// `KIOSK_FAULT_MATRIX_LONG=1` (for `make soak`): after every pulled card, also a whole tap; the default run
-    /// checks the whole tap once per profile, after the last pull.
+    /// `KIOSK_FAULT_MATRIX_LONG=1` (for `make soak`): after every pulled card, also a whole tap, and two more card
+    /// variants (T=0 GET RESPONSE, no PPSE/PSE); the default run checks the whole tap once per profile, after the
+    /// last pull.
     static let long = ProcessInfo.processInfo.environment["KIOSK_FAULT_MATRIX_LONG"] == "1"
 }
 

@@ -146,10 +146,17 @@ public final class ScannerManager: Sendable {
         state.withLock { Array($0.health.values) }.sorted { $0.name < $1.name }
     }
 
-    /// Health changes from now on (one consumer).
+    /// Health changes from now on (one consumer), after the current health of every device seen.
+    ///
+    /// The stream starts with the current health of every device seen so far (sorted by name), so a consumer that
+    /// subscribes after ``start()`` has opened the devices still learns that they are ready.
     public func healthUpdates() -> AsyncStream<InputHealth> {
         let (stream, continuation) = AsyncStream.makeStream(of: InputHealth.self)
-        state.withLock { $0.healthContinuation = continuation }
+        state.withLock { s in
+            s.healthContinuation = continuation
+            // Under the lock, like ``record(_:)``: a change recorded meanwhile cannot be overtaken by this replay.
+            for health in s.health.values.sorted(by: { $0.name < $1.name }) { continuation.yield(health) }
+        }
         return stream
     }
 
@@ -192,11 +199,10 @@ public final class ScannerManager: Sendable {
     }
 
     private func record(_ health: InputHealth) {
-        let continuation = state.withLock { s in
+        state.withLock { s in
             s.health[health.name] = health
-            return s.healthContinuation
+            s.healthContinuation?.yield(health)  // in order with the replay of ``healthUpdates()``
         }
-        continuation?.yield(health)
     }
 
     private func open(_ device: ScannerDevice, attempts: Int) {
