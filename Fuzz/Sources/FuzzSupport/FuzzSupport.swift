@@ -108,10 +108,13 @@ public func repositoryFile(_ path: String, filePath: String = #filePath) -> [UIn
     return FileManager.default.contents(atPath: root.appendingPathComponent(path).path).map { Array($0) }
 }
 
-/// Whether `value` shows in `text` but not in `textWithoutIt` (the same summary with the field removed): a privacy
-/// leak, as opposed to the value's characters happening to appear in other printed fields.
-public func leaks(_ value: String, _ text: String, _ textWithoutIt: String) -> Bool {
-    !value.isEmpty && text.contains(value) && !textWithoutIt.contains(value)
+/// Whether `value` shows in `text` outside its `mask` (the form Masking gives it, which the text may show), while
+/// `textWithoutIt` (the same summary with the field removed) does not hold it: a privacy leak, as opposed to the
+/// mask revealing what the masking rule lets it reveal (`Wang *** Li` shows both words of `Wang Li`), or the value's
+/// characters happening to appear in other printed fields.
+public func leaks(_ value: String, maskedAs mask: String, in text: String, without textWithoutIt: String) -> Bool {
+    guard !value.isEmpty, !textWithoutIt.contains(value) else { return false }
+    return text.replacingOccurrences(of: mask, with: "\u{0}").contains(value)
 }
 
 /// The harness's `main`: runs libFuzzer's driver with `harness` (fuzzing, or replaying the files named on the command
