@@ -108,10 +108,11 @@ public func repositoryFile(_ path: String, filePath: String = #filePath) -> [UIn
     return FileManager.default.contents(atPath: root.appendingPathComponent(path).path).map { Array($0) }
 }
 
-/// Whether `value` shows in `text` but not in `textWithoutIt` (the same summary with the field removed): a privacy
-/// leak, as opposed to the value's characters happening to appear in other printed fields.
-public func leaks(_ value: String, _ text: String, _ textWithoutIt: String) -> Bool {
-    !value.isEmpty && text.contains(value) && !textWithoutIt.contains(value)
+/// Whether `value` shows in `text` (a masked summary) because of its field: `textWithoutIt`, the same summary with
+/// the field removed, does not hold it, and neither does `mask`, the form the masking rule gives it (which may reveal
+/// it by design: `Wang *** Li` shows both words of `Wang Li`, an 8-character number with `*` fourth masks to itself).
+public func leaks(_ value: String, maskedAs mask: String, in text: String, without textWithoutIt: String) -> Bool {
+    !value.isEmpty && text.contains(value) && !textWithoutIt.contains(value) && !mask.contains(value)
 }
 
 /// The harness's `main`: runs libFuzzer's driver with `harness` (fuzzing, or replaying the files named on the command

@@ -52,7 +52,10 @@ public func fuzzHIDPOS(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         let aimCount = code.aimIdentifier.map { _ in layout.aimIdentifierLength } ?? 0
         invariant(code.payload.count + aimCount <= maximumLength, "a code of \(code.payload.count) bytes")
         if let aim = code.aimIdentifier {
-            invariant(layout.aimIdentifierLength > 0 && aim.hasPrefix("]"), "an AIM identifier \(aim.debugDescription)")
+            // Byte-wise: "]" and a combining mark after it are one Character, so `hasPrefix("]")` would say no.
+            invariant(
+                layout.aimIdentifierLength > 0 && aim.utf8.first == UInt8(ascii: "]"),
+                "an AIM identifier \(aim.debugDescription)")
         }
         // Re-encoding: the scanner's reports for this code decode to it (default layout; an AIM identifier that is
         // valid UTF-8; without one, a payload that does not itself look like one).

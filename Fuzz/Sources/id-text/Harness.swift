@@ -66,18 +66,21 @@ public func fuzzIDText(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         return "\(copy)" + String(reflecting: copy)
     }
     let full = summary { _ in }
-    // A value leaks when the description shows it and its mask is not the value itself (an 8-character number whose
-    // fourth character is `*` masks to itself).
-    if card.number.count > 7, Masking.idNumber(card.number) != card.number {
-        invariant(!leaks(card.number, full, summary { $0.number = "" }), "description shows the number")
+    // A value leaks when the description shows it outside its mask (see `leaks`).
+    if card.number.count > 7 {
+        invariant(
+            !leaks(card.number, maskedAs: Masking.idNumber(card.number), in: full, without: summary { $0.number = "" }),
+            "description shows the number")
     }
     for (field, value, remove) in [
         ("name", card.name, { (c: inout IDCardData) in c.name = nil }),
         ("englishName", card.englishName, { (c: inout IDCardData) in c.englishName = nil }),
         ("address", card.address, { (c: inout IDCardData) in c.address = nil }),
     ] {
-        guard let value, Masking.name(value) != value else { continue }
-        invariant(!leaks(value, full, summary(remove)), "description shows the \(field)")
+        guard let value else { continue }
+        invariant(
+            !leaks(value, maskedAs: Masking.name(value), in: full, without: summary(remove)),
+            "description shows the \(field)")
     }
     return 0
 }

@@ -79,17 +79,21 @@ public func initializeSnapshotManifest(
                         fromSequence: 40)
                     : nil)
         }
+        func unsigned(createdAt: String) -> [UInt8] {
+            Array(
+                (#"{"createdAt":""# + createdAt
+                    + #"","epoch":3,"epochKey":"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=","full":{"bytes":111,"#
+                    + #""sha256":"aa","url":"\/v1\/a"},"maxAgeSeconds":60,"records":2,"sequence":42,"signature":""}"#)
+                    .utf8)
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return CardSeeds.unique([
             ("signed-with-delta", Array(try! encoder.encode(manifest(delta: true).signed(with: pinnedKey)))),
             ("signed-full-only", Array(try! encoder.encode(manifest(delta: false).signed(with: pinnedKey)))),
-            (
-                "unsigned-offset-date",
-                Array(
-                    #"{"createdAt":"2024-05-01T16:00:00.5+08:00","epoch":3,"epochKey":"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=","full":{"bytes":111,"sha256":"aa","url":"\/v1\/a"},"maxAgeSeconds":60,"records":2,"sequence":42,"signature":""}"#
-                        .utf8)
-            ),
+            ("unsigned-offset-date", unsigned(createdAt: "2024-05-01T16:00:00.5+08:00")),
+            // SnapshotManifestTests.createdAtOutsideYears0000To9999IsRejected: decoded once, now refused.
+            ("year-minus-one", unsigned(createdAt: "0000-01-01T00:00:00+01:00")),
         ])
     }
     return 0

@@ -69,11 +69,11 @@ extension IDCardData {
             // exists, so the parts join without a separator.
             let first = block.raw(52, 70)
             let second = block.text(220, 22)
-            let english = second.map { first + $0 } ?? first
+            let english = TextBlockReader.trim(second.map { first + $0 } ?? first)
             self.init(
                 layout: layout,
                 name: block.text(0, 30),
-                englishName: TextBlockReader.trim(english),
+                englishName: english.isEmpty ? nil : english,
                 sex: IDCardSex(rawValue: block.text(30, 2) ?? ""),
                 birthDate: block.date(36),
                 number: block.text(122, 36)?.uppercased() ?? "",
