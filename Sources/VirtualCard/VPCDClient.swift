@@ -252,8 +252,10 @@ private final class Session: Sendable {
                 if payload.count == 1 {
                     switch VPCDFrame.Control(rawValue: payload[0]) {
                     case .getATR:
-                        guard send(image.atr) else { return .closedByReader }
+                        // Counted before the answer goes out: a test that reads the count once the reader has its
+                        // answer must see it (counting after the send raced with such a test).
                         slot.record { $0.atrRequests += 1 }
+                        guard send(image.atr) else { return .closedByReader }
                     case .powerOn, .reset:
                         image.reset()
                         slot.record { $0.resets += 1 }
@@ -263,12 +265,12 @@ private final class Session: Sendable {
                 } else if !payload.isEmpty {
                     if let limit = removeAfterAPDUs, answered >= limit { return .pulled }
                     let response = image.respond(to: payload)
-                    guard send(response) else { return .closedByReader }
                     answered += 1
                     slot.record {
                         $0.apdusAnswered += 1
                         $0.totalAPDUsAnswered += 1
                     }
+                    guard send(response) else { return .closedByReader }
                 }
             }
         }
