@@ -5,7 +5,8 @@
 #
 # keep:  the working corpus is Fuzz/.corpus/<harness>/ (kept between runs, gitignored); the checked-in seeds in
 #        Fuzz/Corpus/<harness>/ are read too, never written.
-# seeds: a fresh working corpus in a temporary directory, so the run starts from the checked-in seeds only (CI).
+# seeds: a fresh working corpus in a temporary directory, so the run starts from the checked-in seeds only, with
+#        libFuzzer's -seed fixed (FUZZ_SEED, default 1) so a failing CI run replays (CI).
 #
 # Crash inputs go to Fuzz/.artifacts/<harness>-crash-<sha1> (timeouts: -timeout-, out of memory: -oom-); each
 # harness's libFuzzer output to Fuzz/.artifacts/<harness>.log. Prints one line per harness (executions, exec/s,
@@ -31,11 +32,14 @@ for harness in "$@"; do
     if [ "$mode" = keep ]; then
         work="Fuzz/.corpus/$harness"
         mkdir -p "$work"
+        seed=()
     else
         work=$(mktemp -d)
+        # CI: a fixed seed, so a red run replays exactly (FUZZ_SEED to vary it); `keep` runs are random.
+        seed=(-seed="${FUZZ_SEED:-1}")
     fi
     # -timeout: one input running 30 s is a hang; -rss_limit_mb: a harness over 2 GiB is a leak or a blow-up.
-    "$exe" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 -print_final_stats=1 \
+    "$exe" "${seed[@]}" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 -print_final_stats=1 \
         -artifact_prefix="Fuzz/.artifacts/$harness-" "$work" "Fuzz/Corpus/$harness" >"$log" 2>&1
     status=$?
     [ "$mode" = keep ] || rm -rf "$work"
