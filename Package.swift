@@ -191,7 +191,7 @@ let package = Package(
         .testTarget(
             name: "ResolutionTests",
             dependencies: [
-                "Resolution", "CentralServer",
+                "Resolution", "CentralServer", "KioskTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -27,13 +27,14 @@ extension Trait where Self == PCSCDExclusive {
     public static var pcscdExclusive: PCSCDExclusive { PCSCDExclusive() }
 }
 
-/// A FIFO async lock.
-actor PCSCDLock {
-    static let shared = PCSCDLock()
+/// A FIFO async lock: waiters go in the order they came. For traits that run suites one at a time.
+public actor FIFOLock {
     private var held = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
-    func acquire() async {
+    public init() {}
+
+    public func acquire() async {
         if !held {
             held = true
             return
@@ -41,11 +42,16 @@ actor PCSCDLock {
         await withCheckedContinuation { waiters.append($0) }
     }
 
-    func release() {
+    public func release() {
         if waiters.isEmpty {
             held = false
         } else {
             waiters.removeFirst().resume()
         }
     }
+}
+
+/// The lock of the suites that share the process's pcscd.
+enum PCSCDLock {
+    static let shared = FIFOLock()
 }

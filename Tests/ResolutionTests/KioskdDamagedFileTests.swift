@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Glibc
 import KioskCore
+import KioskTestSupport
 import Synchronization
 import Testing
 

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Glibc
 import KioskCore
+import KioskTestSupport
 import Testing
 
 @testable import Resolution
@@ -181,21 +182,6 @@ import Testing
     }
 }
 
-/// SplitMix64 (Steele, Lea, Flood 2014): a tiny seeded generator, so a failing run can be replayed from its seed.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Runs the suites that start `kioskd` subprocesses one at a time (each takes this trait; `.serialized` inside).
 ///
 /// They are CPU-heavy (a debug `kioskd` per start, snapshot installs) and time-sensitive (a kill must land while
@@ -222,25 +208,7 @@ extension Trait where Self == KioskdSubprocessExclusive {
     static var kioskdSubprocessExclusive: KioskdSubprocessExclusive { KioskdSubprocessExclusive() }
 }
 
-/// A FIFO async lock.
-actor KioskdSubprocessLock {
-    static let shared = KioskdSubprocessLock()
-    private var held = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-
-    func acquire() async {
-        if !held {
-            held = true
-            return
-        }
-        await withCheckedContinuation { waiters.append($0) }
-    }
-
-    func release() {
-        if waiters.isEmpty {
-            held = false
-        } else {
-            waiters.removeFirst().resume()
-        }
-    }
+/// The lock of the suites that start `kioskd` subprocesses.
+enum KioskdSubprocessLock {
+    static let shared = FIFOLock()
 }

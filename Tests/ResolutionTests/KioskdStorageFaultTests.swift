@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import KioskCore
+import KioskTestSupport
 import Testing
 
 @testable import Resolution

@@ -1,3 +1,4 @@
+import KioskTestSupport
 import SmartCard
 import Testing
 
@@ -227,18 +228,5 @@ struct BERTLVTests {
             _ = try? DataObjectList(parsing: buffer)
             _ = try? ApplicationFileLocator(parsing: buffer)
         }
-    }
-}
-
-/// Deterministic generator for the noise test (Steele, Lea, Flood 2014).
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
