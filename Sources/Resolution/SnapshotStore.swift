@@ -39,6 +39,14 @@ public struct SnapshotStore: Sendable {
     private var dbPool: DatabasePool { pool.current.withLock { $0 } }
     /// Page cache of the connection that installs a snapshot, in KiB, while it installs (128 MiB).
     static let installCacheKiB = 131_072
+    /// SQLite's page cache per connection outside an install (KiB). A tap reads a few pages of a b-tree whose
+    /// inner pages stay cached; the OS page cache holds the rest. SQLite's default (2,000 KiB per connection, for
+    /// the writer and every reader) let `kioskd`'s memory creep by megabytes over a day of random lookups
+    /// (`make soak`).
+    static let connectionCacheKiB = 512
+    /// Readers open at most at once: the tap path reads one lookup at a time; `quick_check` and `kioskd doctor`
+    /// may hold one more.
+    static let maximumReaders = 3
 
     /// The database file.
     public var path: String { dbPool.path }
@@ -54,8 +62,10 @@ public struct SnapshotStore: Sendable {
         configuration.label = "SnapshotStore"
         // Another process (kioskctl import) may hold the write lock briefly.
         configuration.busyMode = .timeout(5)
+        configuration.maximumReaderCount = maximumReaders
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA cache_size = -\(connectionCacheKiB)")
             // A delta touches pages all over the table: let the WAL shrink back after each install.
             try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
         }
@@ -167,7 +177,7 @@ public struct SnapshotStore: Sendable {
             // A big install rewrites interior pages over and over: with SQLite's default 2 MiB page cache they spill
             // to the WAL again and again (5 M rows took minutes). A larger cache for the install only.
             try db.execute(sql: "PRAGMA cache_size = -\(Self.installCacheKiB)")
-            defer { try? db.execute(sql: "PRAGMA cache_size = -2000") }
+            defer { try? db.execute(sql: "PRAGMA cache_size = -\(Self.connectionCacheKiB)") }
             switch kind {
             case .full:
                 try db.execute(

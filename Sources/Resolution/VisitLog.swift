@@ -28,8 +28,13 @@ public struct VisitLog: Sendable {
         var configuration = Configuration()
         configuration.label = "VisitLog"
         configuration.busyMode = .timeout(5)
+        // Appends touch the last pages of the table and its indexes; the uploader reads the newest rows. SQLite's
+        // default page cache (2,000 KiB for the writer and each reader) filled with every new page of a growing
+        // log, so `kioskd`'s memory crept up with the number of visits (`make soak`).
+        configuration.maximumReaderCount = 2
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA cache_size = -256")
         }
         dbPool = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(dbPool)
