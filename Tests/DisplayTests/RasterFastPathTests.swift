@@ -64,6 +64,39 @@ import Testing
         #expect(mismatches.isEmpty, "\(mismatches)")
     }
 
+    /// The blend as it was first written: one division by 255 per channel.
+    static func referenceBlend(_ under: UInt32, _ color: UInt32, _ alpha: UInt32) -> UInt32 {
+        if alpha >= 255 { return color }
+        let inv = 255 - alpha
+        let r = (((color >> 16) & 0xFF) * alpha + ((under >> 16) & 0xFF) * inv + 127) / 255
+        let g = (((color >> 8) & 0xFF) * alpha + ((under >> 8) & 0xFF) * inv + 127) / 255
+        let b = ((color & 0xFF) * alpha + (under & 0xFF) * inv + 127) / 255
+        return (r << 16) | (g << 8) | b
+    }
+
+    @Test func theLaneBlendEqualsDividingEachChannel() async {
+        // Every alpha, and channel values in steps of 3 (0, 3, …, 255), each channel different from the others.
+        let mismatches = await onOwnThread { () -> [String] in
+            var out: [String] = []
+            var checked = 0
+            for alpha in UInt32(0)...255 {
+                for u in stride(from: UInt32(0), through: 255, by: 3) {
+                    for c in stride(from: UInt32(0), through: 255, by: 3) {
+                        let under = u << 16 | (255 - u) << 8 | (u ^ 0x5A)
+                        let color = (255 - c) << 16 | c << 8 | (c ^ 0xA5)
+                        checked += 1
+                        if Canvas.blend(under, color, alpha) != Self.referenceBlend(under, color, alpha), out.count < 5 {
+                            out.append("under \(under) color \(color) alpha \(alpha)")
+                        }
+                    }
+                }
+            }
+            if checked != 256 * 86 * 86 { out.append("checked \(checked)") }
+            return out
+        }
+        #expect(mismatches.isEmpty, "\(mismatches)")
+    }
+
     /// The per-pixel glyph blending the row loop of ``Canvas/drawText`` replaced.
     static func referenceText(
         _ text: String, on canvas: inout Canvas, x: Double, baseline: Int, size: Int, color: UInt32,
@@ -85,7 +118,7 @@ import Testing
                     guard px >= cx0, px < cx1 else { continue }
                     let alpha = UInt32(bitmap.coverage[row * bitmap.width + column])
                     guard alpha > 0 else { continue }
-                    canvas.image[px, y] = Canvas.blend(canvas.image[px, y], color, alpha)
+                    canvas.image[px, y] = Self.referenceBlend(canvas.image[px, y], color, alpha)
                 }
             }
         }
