@@ -3,6 +3,9 @@ import Foundation
 /// Draws ``Screen``s into ``RasterImage``s: the layout of ``FrameLayout`` with FreeType text (anti-aliased,
 /// alpha-blended) and the icon shapes filled with anti-aliased edges.
 ///
+/// Besides the glyph cache it keeps the icons it drew (``IconCache``, at most 4 MiB of pixels), so a frame showing
+/// an icon already drawn at that place copies it.
+///
 /// Not `Sendable` (it owns a ``GlyphSource``); keep one per actor or thread.
 public final class FrameRasterizer {
     /// The fonts and the glyph cache.
