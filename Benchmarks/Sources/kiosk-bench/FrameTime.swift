@@ -7,6 +7,8 @@ import Foundation
 /// Cold: a fresh rasteriser per frame (fonts opened, glyph cache empty). Warm: one rasteriser reused.
 struct FrameTimeBenchmark {
     var frames: Int
+    /// Runs only the cases whose label ("1920x1080 32 bpp warm") contains this (profiling one case).
+    var only: String? = nil
 
     struct Panel {
         var name: String
@@ -30,6 +32,8 @@ struct FrameTimeBenchmark {
             let surface = try FramebufferSurface(source: .file(path: path) { geometry })
             let (width, height) = surface.imageSize
             for cold in [true, false] {
+                let label = "\(panel.name) \(cold ? "cold" : "warm")"
+                if let only, !label.contains(only) { continue }
                 let warmRasterizer = try FrameRasterizer()
                 var samples: [Double] = []
                 for frame in 0..<(frames + 3) {
@@ -42,7 +46,6 @@ struct FrameTimeBenchmark {
                     if frame >= 3 { samples.append(seconds * 1000) }  // the first frames warm the page cache
                 }
                 let summary = LatencySummary(milliseconds: samples)
-                let label = "\(panel.name) \(cold ? "cold" : "warm")"
                 figures.append(Figure(benchmark: "frame", metric: "\(label) p50", value: summary.p50, unit: "ms", goal: "< 16 ms"))
                 figures.append(Figure(benchmark: "frame", metric: "\(label) p99", value: summary.p99, unit: "ms", goal: "< 16 ms"))
             }

@@ -5,7 +5,8 @@ import Foundation
 
 let usage = """
     usage: kiosk-bench snapshot [--subjects 1000000,5000000] [--delta 1000000] [--lookups 100000] [--dir DIR] [--json FILE]
-           kiosk-bench frame [--frames 100] [--json FILE]         layout + glyphs + convert + copy, per panel
+           kiosk-bench frame [--frames 100] [--only LABEL] [--json FILE]   layout + glyphs + convert + copy, per panel
+                                                                  (--only "1920x1080 32 bpp warm": that case alone)
            kiosk-bench raster [--frames 50] [--json FILE]         layout + glyphs only, glyph cache cold and warm
            kiosk-bench fb [--frames 300] [--json FILE]            convert + compare + copy only, per panel geometry
            kiosk-bench tap [--taps 1000] [--memory-taps 10000] [--idle-seconds 30] [--people FILE] [--keep] [--json FILE]
@@ -84,7 +85,7 @@ case "snapshot":
     }
 case "frame":
     let frames = count("--frames", default: 100)
-    run("frame") { try FrameTimeBenchmark(frames: frames).run() }
+    run("frame") { try FrameTimeBenchmark(frames: frames, only: option("--only")).run() }
 case "raster":
     let frames = count("--frames", default: 50)
     run("raster") { try RasterBenchmark(frames: frames).run() }

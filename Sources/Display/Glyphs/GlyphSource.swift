@@ -210,10 +210,12 @@ public final class GlyphSource {
         var coverage = [UInt8](repeating: 0, count: width * rows)
         if width > 0, rows > 0, let buffer = bitmap.buffer, bitmap.pixel_mode == UInt8(FT_PIXEL_MODE_GRAY.rawValue) {
             let pitch = Int(bitmap.pitch)
-            for y in 0..<rows {
-                // A negative pitch means the rows are stored bottom-up.
-                let row = pitch >= 0 ? buffer + y * pitch : buffer + (rows - 1 - y) * (-pitch)
-                for x in 0..<width { coverage[y * width + x] = row[x] }
+            coverage.withUnsafeMutableBufferPointer { coverage in
+                for y in 0..<rows {
+                    // A negative pitch means the rows are stored bottom-up.
+                    let row = pitch >= 0 ? buffer + y * pitch : buffer + (rows - 1 - y) * (-pitch)
+                    (coverage.baseAddress! + y * width).update(from: row, count: width)
+                }
             }
         }
         let result = GlyphBitmap(

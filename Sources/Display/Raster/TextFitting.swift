@@ -64,11 +64,14 @@ struct TextFitter {
         var out: [Token] = []
         for (index, span) in spans.enumerated() {
             var current = ""
+            // Whether every character of `current` is breakable (CJK); true while it is empty.
+            var currentBreakable = true
             var space = index > 0
             func flush() {
                 if !current.isEmpty {
                     out.append(Token(span: index, text: current, spaceBefore: space))
                     current = ""
+                    currentBreakable = true
                     space = false
                 }
             }
@@ -80,12 +83,12 @@ struct TextFitter {
                     !space
                 {
                     out[out.count - 1].text.append(character)
-                } else if Self.isBreakable(character) != current.allSatisfy(Self.isBreakable) {
-                    // A change between CJK and Latin text is a break opportunity.
-                    flush()
-                    current.append(character)
                 } else {
+                    let breakable = Self.isBreakable(character)
+                    // A change between CJK and Latin text is a break opportunity.
+                    if breakable != currentBreakable { flush() }
                     current.append(character)
+                    currentBreakable = currentBreakable && breakable
                 }
             }
             flush()
