@@ -137,6 +137,9 @@ struct KioskdStorageFaultTests {
             #expect(try await kioskd.waitForLine("snapshot sync failed"), "\(kioskd.tail())")
             let failed = try #require(kioskd.lines(containing: "snapshot sync failed").first)
             #expect(failed.contains("kiosk.sync.error=downloadFailed"), "\(failed)")
+            // The detail says the disk is full, not that the connection failed.
+            #expect(failed.contains("cannot write snapshot payload \(state)/partial-"), "\(failed)")
+            #expect(failed.contains("No space left on device (ENOSPC)") && !failed.contains("connection"), "\(failed)")
             let tap = try #require(kioskd.lines(containing: "tap shown").first, "\(kioskd.tail())")
             #expect(tap.contains("kiosk.provenance=snapshot") && tap.contains("kiosk.result=homeObservation"), "\(tap)")
             #expect(try KioskdRandomKillTests.snapshotState(state + "/snapshot.sqlite")?.sequence == 1)

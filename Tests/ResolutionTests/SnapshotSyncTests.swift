@@ -222,6 +222,25 @@ import Testing
         }
     }
 
+    /// A payload file that cannot be written (a directory stands at its path here; a full disk in
+    /// ``KioskdStorageFaultTests``) fails the download with what the file system said, not as a connection failure.
+    @Test func aPayloadThatCannotBeWrittenSaysWhy() async throws {
+        let publisher = TestPublisher()
+        let epochKey = self.epochKey, created = self.created
+        try await withSync(publisher: publisher) { central, h in
+            let full = try TestPublisher.payload(
+                kind: .full, epoch: 7, sequence: 5, createdAt: created, entries: Self.upserts(0..<3000, .normal))
+            try publisher.publish(on: central, epochKey: epochKey, sequence: 5, createdAt: created, full: full, records: 3000)
+            let partial = h.dir.path("state/partial-\(full.1.sha256)")
+            try FileManager.default.createDirectory(atPath: partial + "/in-the-way", withIntermediateDirectories: true)
+
+            let error = await #expect(throws: SnapshotSyncError.self) { try await h.sync.syncOnce() }
+            #expect(error?.code == .downloadFailed)
+            #expect(error?.detail == "cannot write snapshot payload \(partial): Is a directory (EISDIR)")
+            #expect(try h.store.metadata() == nil)
+        }
+    }
+
     @Test func payloadThatIsNotTheManifestsIsRejectedAndDiscarded() async throws {
         let publisher = TestPublisher()
         let epochKey = self.epochKey, created = self.created
