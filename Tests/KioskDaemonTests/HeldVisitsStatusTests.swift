@@ -3,7 +3,6 @@ import Foundation
 import KioskCore
 @testable import KioskDaemon
 import KioskTestSupport
-import Logging
 import Resolution
 import Testing
 
@@ -26,16 +25,7 @@ struct HeldVisitsStatusTests {
         let listener = try NotifyListener()
         defer { listener.stop() }
         var assembly = KioskUnderTest.Assembly()
-        let socketPath = listener.notifySocket
-        assembly.extraServices = { service in
-            var logger = Logger(label: "kiosk.test.notifier")
-            logger.logLevel = .critical
-            return [
-                SystemdNotifier(
-                    socket: try SystemdNotifySocket(path: socketPath), watchdog: nil, health: service,
-                    statusInterval: .milliseconds(100), logger: logger)
-            ]
-        }
+        assembly.notify(listener)
         try await KioskUnderTest.with(
             status: "normal",
             configure: {
