@@ -8,6 +8,10 @@ public import NIOSSL
 public import ServiceLifecycle
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// How to reach the central service (DESIGN.md §5).
 public struct CentralClientConfiguration: Sendable {
     /// Scheme, host and port, e.g. `https://central.example.org` or `http://127.0.0.1:8080`; no trailing path.
@@ -173,7 +177,8 @@ public final class CentralClient: Service, Sendable {
     ///   - expectedBytes: the manifest's size; a `416` with a complete file counts as done.
     /// - Returns: the size of `file` afterwards.
     /// - Throws: ``CentralClientError`` (`connection` when cut mid-body, `timeout`, statuses); file-system errors
-    ///   as ``CentralClientError/Code/connection`` with the path in the detail.
+    ///   as ``CentralClientError/Code/storage``, the detail naming the file and the error (`cannot write snapshot
+    ///   payload /var/lib/kiosk/partial-…: No space left on device (ENOSPC)`).
     @discardableResult
     public func downloadPayload(
         path: String, resumingFrom offset: Int64, expectedBytes: Int64?, to file: URL
@@ -198,25 +203,49 @@ public final class CentralClient: Service, Sendable {
             if !FileManager.default.fileExists(atPath: file.path) {
                 _ = FileManager.default.createFile(atPath: file.path, contents: nil)
             }
-            let handle = try FileHandle(forWritingTo: file)
+            let handle = try Self.writing(file, operation) { try FileHandle(forWritingTo: file) }
             defer { try? handle.close() }
-            try handle.truncate(atOffset: UInt64(start))
-            try handle.seek(toOffset: UInt64(start))
+            try Self.writing(file, operation) {
+                try handle.truncate(atOffset: UInt64(start))
+                try handle.seek(toOffset: UInt64(start))
+            }
             var written = start
             for try await chunk in response.body {
-                try handle.write(contentsOf: Data(chunk.readableBytesView))
+                try Self.writing(file, operation) { try handle.write(contentsOf: Data(chunk.readableBytesView)) }
                 written += Int64(chunk.readableBytes)
                 if let expectedBytes, written > expectedBytes {
                     throw CentralClientError(.malformedAnswer, operation: operation, detail: "payload longer than the manifest says")
                 }
             }
-            try handle.synchronize()
+            try Self.writing(file, operation) { try handle.synchronize() }
             return written
         } catch let error as CentralClientError {
             throw error
         } catch {
             throw Self.transportError(error, operation: operation)
         }
+    }
+
+    /// Runs a file operation of a payload download; its error becomes a ``CentralClientError/Code/storage`` error
+    /// that says the file could not be written and why, not a connection failure.
+    private static func writing<T>(
+        _ file: URL, _ operation: String, _ body: () throws -> T
+    ) throws(CentralClientError) -> T {
+        do { return try body() } catch {
+            throw CentralClientError(
+                .storage, operation: operation,
+                detail: "cannot write snapshot payload \(file.path): \(describeFileError(error))")
+        }
+    }
+
+    /// A file-system error as `strerror` and the `errno` name (`No space left on device (ENOSPC)`), found in
+    /// Foundation's error or the POSIX error under it; otherwise Foundation's own text.
+    static func describeFileError(_ error: any Error) -> String {
+        let error = error as NSError
+        let posix = error.domain == NSPOSIXErrorDomain ? error : error.userInfo[NSUnderlyingErrorKey] as? NSError
+        guard let posix, posix.domain == NSPOSIXErrorDomain, let code = POSIXErrorCode(rawValue: Int32(posix.code))
+        else { return error.localizedDescription }
+        return "\(String(cString: strerror(code.rawValue))) (\(code))"
     }
 
     // MARK: - Visits

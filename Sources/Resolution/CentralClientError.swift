@@ -17,6 +17,9 @@ public struct CentralClientError: Error, Sendable, Hashable, CustomStringConvert
         case rejected
         /// 2xx with a body that is not the contract's shape (not JSON, wrong types, wrong subjects).
         case malformedAnswer
+        /// The answer arrived but could not be stored: writing the local file failed (the disk is full, an I/O
+        /// error). The centre is not at fault; the detail names the file and the `errno`.
+        case storage
     }
 
     public var code: Code

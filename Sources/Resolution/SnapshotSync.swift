@@ -223,7 +223,8 @@ public struct SnapshotSync: Service {
                 size = try await client.downloadPayload(
                     path: reference.url, resumingFrom: size, expectedBytes: Int64(reference.bytes), to: file)
             } catch {
-                throw SnapshotSyncError(.downloadFailed, "\(error)")
+                // A full disk is the kiosk's problem, not the centre's: say so without the request around it.
+                throw SnapshotSyncError(.downloadFailed, error.code == .storage ? error.detail : "\(error)")
             }
         }
         let stored = try installFile(file, reference: reference, manifest: manifest, metadata: metadata)

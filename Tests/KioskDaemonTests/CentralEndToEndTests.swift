@@ -23,39 +23,19 @@ struct CentralEndToEndTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("central-e2e-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let signingKey = Curve25519.Signing.PrivateKey()
-        let configuration = CentralConfiguration(
-            databasePath: directory.appendingPathComponent("central.sqlite").path, signingKey: signingKey,
-            deviceTokens: ["e2e-token": "e2e-kiosk"], host: "127.0.0.1", port: 0)
-        let store = try CentralStore(path: configuration.databasePath, deltaRetentionSeconds: 86400)
         let people = """
             {"people": [{"name": "王小测", "idNumber": "110101194605121231", "pan": "6299999900000000014",
               "status": "centralizedObservation", "nat": {"sampledAt": "2026-11-01T08:00:00Z", "result": "negative"}}]}
             """
-        try store.importPeople(data: Data(people.utf8), now: Date(), timeZone: TimeZone(identifier: "UTC")!)
-
-        let port = Mutex<Int?>(nil)
-        var logger = Logger(label: "central.e2e")
-        logger.logLevel = .warning
-        let app = try makeCentralApplication(configuration: configuration, store: store, logger: logger) { bound in
-            port.withLock { $0 = bound }
-        }
-        let central = ServiceGroup(services: [app], logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await central.run() }
-            var bound: Int?
-            for _ in 0..<500 where bound == nil {
-                bound = port.withLock { $0 }
-                if bound == nil { try await Task.sleep(for: .milliseconds(10)) }
-            }
-            let centralPort = try #require(bound)
-
+        try await ReferenceCentral.with(
+            token: "e2e-token", kiosk: "e2e-kiosk", people: people, databaseIn: directory, logLabel: "central.e2e"
+        ) { central in
             try await KioskUnderTest.with(
                 status: "normal",
                 configure: {
                     $0.central = CentralSettings(
-                        baseURL: "http://127.0.0.1:\(centralPort)", token: "e2e-token", kioskID: "e2e-kiosk",
-                        publicKeyBase64: signingKey.publicKey.rawRepresentation.base64EncodedString(),
+                        baseURL: central.baseURL, token: "e2e-token", kioskID: "e2e-kiosk",
+                        publicKeyBase64: central.publicKeyBase64,
                         lookupDeadlineMilliseconds: 5000, stateDirectory: directory.path)
                 }
             ) { kiosk in
@@ -71,7 +51,7 @@ struct CentralEndToEndTests {
                 #expect(online.screen.provenance == Guidance(zh: "实时", en: "Online"))
                 try await kiosk.harness.remove(slot, waitingForReader: 0)
 
-                await central.triggerGracefulShutdown()
+                await central.stop()
                 try await Task.sleep(for: .milliseconds(200))
                 try slot.insert(PBOCCardImage())
                 let offline = try await kiosk.nextFrame("offline result") { $0.tapToFrame != nil }
@@ -83,7 +63,6 @@ struct CentralEndToEndTests {
                 let recorded = try kiosk.visits.pending(limit: 10)
                 #expect(recorded.allSatisfy { $0.subjectKey != nil && $0.epoch == 1 }, "keys of the centre's epoch 1")
             }
-            try await tasks.waitForAll()
         }
     }
 }

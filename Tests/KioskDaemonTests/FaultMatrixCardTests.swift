@@ -77,14 +77,9 @@ struct FaultMatrixCardTests {
             for index in 0..<apdus {
                 let mark = log.count
                 try slot.insert(profile.image, removeAfterAPDUs: index)
-                let frame = try await kiosk.nextFrame("\(profile) pulled after \(index)", timeout: .seconds(20)) {
-                    $0.tapToFrame != nil
-                }
-                #expect(frame.screen.kind == .unreadableCard(.tapAgain), "\(profile) pulled after APDU \(index)")
+                let (frame, line) = try await kiosk.expectTapAgain(
+                    "\(profile) pulled after APDU \(index)", log: log, since: mark)
                 #expect(frame.result == "cardNotRead", "\(profile) pulled after APDU \(index)")
-                let line = try await log.tapShown(since: mark)
-                #expect(line.metadata["kiosk.result"] == "cardNotRead", "\(profile) pulled after \(index)")
-                #expect(line.metadata["kiosk.error"] == "card removed", "\(profile) pulled after \(index)")
                 #expect(line.metadata["kiosk.event"] == "card_tap")
                 #expect(slot.apdusAnswered == index, "the card answered \(index) APDUs before it left")
                 #expect(await slot.waitUntilRemoved(timeout: .seconds(10)))
@@ -92,27 +87,20 @@ struct FaultMatrixCardTests {
                 #expect(try kiosk.visits.count() == visits, "no visit for a card that was not read")
 
                 if FaultMatrix.long {
-                    try slot.insert(profile.image)
-                    let next = try await kiosk.nextFrame("whole read after \(index)", timeout: .seconds(20)) {
-                        $0.tapToFrame != nil
-                    }
-                    #expect(next.screen.kind == .result(.homeObservation), "\(profile): re-tap after \(index)")
-                    try await kiosk.harness.remove(slot, waitingForReader: 0)
+                    try await kiosk.expectNextTap(
+                        "\(profile): whole read after \(index)", card: profile.image, on: slot, shows: .homeObservation,
+                        visits: nil)
                     visits += 1
                 }
             }
 
             // The next tap after the last pull reads the whole card again.
             let mark = log.count
-            try slot.insert(profile.image)
-            let next = try await kiosk.nextFrame("whole read after the pulls", timeout: .seconds(20)) {
-                $0.tapToFrame != nil
-            }
-            #expect(next.screen.kind == .result(.homeObservation))
+            let next = try await kiosk.expectNextTap(
+                "whole read after the pulls", card: profile.image, on: slot, shows: .homeObservation,
+                visits: visits + 1)
             #expect(next.screen.maskedID == "110***********1231")
             #expect(try await log.tapShown(since: mark).metadata["kiosk.result"] == "homeObservation")
-            try await kiosk.harness.remove(slot, waitingForReader: 0)
-            #expect(try kiosk.visits.count() == visits + 1)
             print("fault matrix: \(profile): pulled after each of its \(apdus) APDUs, every time 'tap again'")
             let terminal = kiosk.terminal.text
             #expect(!terminal.contains(Self.idNumber))
@@ -163,11 +151,7 @@ struct FaultMatrixCardTests {
             try await kiosk.harness.remove(slot, waitingForReader: 0)
             #expect(try kiosk.visits.count() == 0)
 
-            try slot.insert(PBOCCardImage())
-            let next = try await kiosk.nextFrame("next tap", timeout: .seconds(20)) { $0.tapToFrame != nil }
-            #expect(next.screen.kind == .result(.normal))
-            try await kiosk.harness.remove(slot, waitingForReader: 0)
-            #expect(try kiosk.visits.count() == 1)
+            try await kiosk.expectNextTap(on: slot, shows: .normal, visits: 1)
         }
     }
 
@@ -194,19 +178,9 @@ struct FaultMatrixCardTests {
             #expect(slot.apdusAnswered == 1, "no second command while the first is unanswered")
 
             try await kiosk.harness.remove(slot, waitingForReader: 0)
-            let frame = try await kiosk.nextFrame("mute card taken away", timeout: .seconds(20)) {
-                $0.tapToFrame != nil
-            }
-            #expect(frame.screen.kind == .unreadableCard(.tapAgain))
-            let line = try await log.tapShown(since: mark)
-            #expect(line.metadata["kiosk.result"] == "cardNotRead")
-            #expect(line.metadata["kiosk.error"] == "card removed")
+            _ = try await kiosk.expectTapAgain("mute card taken away", log: log, since: mark)
 
-            try slot.insert(PBOCCardImage())
-            let next = try await kiosk.nextFrame("next tap", timeout: .seconds(20)) { $0.tapToFrame != nil }
-            #expect(next.screen.kind == .result(.normal))
-            try await kiosk.harness.remove(slot, waitingForReader: 0)
-            #expect(try kiosk.visits.count() == 1)
+            try await kiosk.expectNextTap(on: slot, shows: .normal, visits: 1)
         }
     }
 
@@ -228,19 +202,11 @@ struct FaultMatrixCardTests {
             try await onOwnThread("reset by another client") { try Self.resetCard(in: reader) }
             #expect(slot.statistics.resets > resetsBefore, "the other client's reset reached the card")
 
-            let frame = try await kiosk.nextFrame("after the reset", timeout: .seconds(20)) { $0.tapToFrame != nil }
-            #expect(frame.screen.kind == .unreadableCard(.tapAgain), "\(profile) reset mid-read")
-            let line = try await log.tapShown(since: mark)
-            #expect(line.metadata["kiosk.result"] == "cardNotRead")
-            #expect(line.metadata["kiosk.error"] == "card removed")
+            _ = try await kiosk.expectTapAgain("\(profile) reset mid-read", log: log, since: mark)
             #expect(try kiosk.visits.count() == 0)
             try await kiosk.harness.remove(slot, waitingForReader: 0)
 
-            try slot.insert(profile.image)
-            let next = try await kiosk.nextFrame("next tap", timeout: .seconds(20)) { $0.tapToFrame != nil }
-            #expect(next.screen.kind == .result(.homeObservation))
-            try await kiosk.harness.remove(slot, waitingForReader: 0)
-            #expect(try kiosk.visits.count() == 1)
+            try await kiosk.expectNextTap(card: profile.image, on: slot, shows: .homeObservation, visits: 1)
         }
     }
 
@@ -310,11 +276,8 @@ struct FaultMatrixCardTests {
 
             try await kiosk.harness.remove(first, waitingForReader: 0)
             try await kiosk.harness.remove(second, waitingForReader: 1)
-            try second.insert(secondCard)
-            let next = try await kiosk.nextFrame("next tap", timeout: .seconds(20)) { $0.tapToFrame != nil }
-            #expect(next.screen.kind == .result(.centralizedObservation))
-            try await kiosk.harness.remove(second, waitingForReader: 1)
-            #expect(try kiosk.visits.count() == 3)
+            try await kiosk.expectNextTap(
+                card: secondCard, on: second, reader: 1, shows: .centralizedObservation, visits: 3)
         }
     }
 
@@ -378,11 +341,7 @@ struct FaultMatrixCardTests {
                 $0.level == .notice && $0.metadata["kiosk.device"] == "pcscd"
             }
             try await harness.waitForReader(0, hasCard: false)
-            try slot.insert(PBOCCardImage())
-            let next = try await kiosk.nextFrame("next tap", timeout: .seconds(20)) { $0.tapToFrame != nil }
-            #expect(next.screen.kind == .result(.normal))
-            try await harness.remove(slot, waitingForReader: 0)
-            #expect(try kiosk.visits.count() == 1)
+            try await kiosk.expectNextTap(on: slot, shows: .normal, visits: 1)
         }
     }
 
@@ -412,12 +371,7 @@ struct FaultMatrixCardTests {
                 $0.level == .notice && $0.metadata["kiosk.device"] == "pcscd"
             }
             try await harness.waitForReader(0, hasCard: false)
-            let slot = harness.slot(0)
-            try slot.insert(PBOCCardImage())
-            let next = try await kiosk.nextFrame("first tap", timeout: .seconds(20)) { $0.tapToFrame != nil }
-            #expect(next.screen.kind == .result(.normal))
-            try await harness.remove(slot, waitingForReader: 0)
-            #expect(try kiosk.visits.count() == 1)
+            try await kiosk.expectNextTap("first tap", on: harness.slot(0), shows: .normal, visits: 1)
         }
     }
 

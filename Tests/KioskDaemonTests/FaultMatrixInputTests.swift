@@ -23,6 +23,72 @@ import Glibc
 struct FaultMatrixInputTests {
     static let idNumber = "110101194605121231"
 
+    // MARK: the steps every scanner row shares
+
+    /// A kiosk reading one serial scanner on a fresh pseudo-terminal; `body` runs once the scanner is open, with the
+    /// kiosk, its log and the pseudo-terminal (the test writes what the scanner sends to its primary side).
+    static func withSerialScanner(
+        status: String, _ body: (KioskUnderTest, FaultLog, SmartCard.PseudoTerminal) async throws -> Void
+    ) async throws {
+        let pty = try SmartCard.PseudoTerminal()
+        defer { pty.close() }
+        let log = FaultLog()
+        try await KioskUnderTest.with(
+            status: status,
+            configure: {
+                $0.scanners = ScannerSettings(discover: false, devices: ["serial:\(pty.replicaPath)"])
+                $0.scanHoldSeconds = 30
+            }, assembly: log.assembly
+        ) { kiosk in
+            _ = try await log.waitFor("serial scanner opened", since: 0) { $0.message == "serial scanner opened" }
+            try await body(kiosk, log, pty)
+        }
+    }
+
+    /// A kiosk reading one keyboard-wedge scanner (US layout) from a fresh FIFO named after `name`; `writer`, the
+    /// FIFO's write end, is open before the kiosk starts so its reader does not see end of file. `body` gets the
+    /// kiosk, its log, the FIFO's path and `writer`, and closes `writer` itself when `bodyClosesWriter` (to unplug
+    /// the scanner); otherwise it is closed after the kiosk stops.
+    static func withWedgeScanner(
+        status: String, _ name: String, bodyClosesWriter: Bool = false,
+        _ body: (KioskUnderTest, FaultLog, _ fifo: String, _ writer: Int32) async throws -> Void
+    ) async throws {
+        let fifo = FileManager.default.temporaryDirectory.appendingPathComponent("kiosk-fault-\(name)-\(UUID())").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        defer { unlink(fifo) }
+        let writer = open(fifo, O_RDWR)
+        try #require(writer >= 0)
+        defer { if !bodyClosesWriter { close(writer) } }
+        let log = FaultLog()
+        try await KioskUnderTest.with(
+            status: status,
+            configure: {
+                $0.scanners = ScannerSettings(discover: false, devices: [fifo], keyboardLayout: .us)
+                $0.scanHoldSeconds = 30
+            }, assembly: log.assembly
+        ) { kiosk in
+            try await body(kiosk, log, fifo, writer)
+        }
+    }
+
+    /// The next scan after a row's fault: `bytes` written to `scanner` (on their own thread, as ``writeAll`` cuts
+    /// them) give a tap frame, the first one that is not `previous` where the screen may still show the last scan's
+    /// status, and it shows `kind`.
+    @discardableResult
+    static func expectNextScan(
+        _ bytes: [UInt8], to scanner: Int32, chunk: Int? = nil, waitUntilRead: Bool = false, kiosk: KioskUnderTest,
+        after previous: Screen.Kind? = nil, shows kind: Screen.Kind, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> DrawnFrame {
+        try await onOwnThread("next scan") {
+            try writeAll(bytes, to: scanner, chunk: chunk, waitUntilRead: waitUntilRead)
+        }
+        let next = try await kiosk.nextFrame("next scan", timeout: .seconds(20), sourceLocation: sourceLocation) {
+            $0.tapToFrame != nil && $0.screen.kind != previous
+        }
+        #expect(next.screen.kind == kind, sourceLocation: sourceLocation)
+        return next
+    }
+
     // MARK: serial scanner: 4 KB, too long, invalid UTF-8
 
     enum ScanFault: String, CaseIterable, Sendable, CustomTestStringConvertible {
@@ -55,17 +121,7 @@ struct FaultMatrixInputTests {
 
     @Test(arguments: ScanFault.allCases)
     func unusableSerialScanSaysCodeNotRecognisedAndTheNextScanWorks(fault: ScanFault) async throws {
-        let pty = try SmartCard.PseudoTerminal()
-        defer { pty.close() }
-        let log = FaultLog()
-        try await KioskUnderTest.with(
-            status: "homeObservation",
-            configure: {
-                $0.scanners = ScannerSettings(discover: false, devices: ["serial:\(pty.replicaPath)"])
-                $0.scanHoldSeconds = 30
-            }, assembly: log.assembly
-        ) { kiosk in
-            _ = try await log.waitFor("serial scanner opened", since: 0) { $0.message == "serial scanner opened" }
+        try await Self.withSerialScanner(status: "homeObservation") { kiosk, log, pty in
             let primary = pty.primary
             let mark = log.count
             try await onOwnThread("scan") { try writeAll(fault.bytes, to: primary) }
@@ -78,9 +134,8 @@ struct FaultMatrixInputTests {
             #expect(line.metadata["kiosk.error"]?.hasPrefix(fault.logged) == true, "\(line.text.prefix(300))")
             #expect(try kiosk.visits.count() == 0)
 
-            try await onOwnThread("next scan") { try writeAll(Array("\(Self.idNumber)\r".utf8), to: primary) }
-            let next = try await kiosk.nextFrame("next scan", timeout: .seconds(20)) { $0.tapToFrame != nil }
-            #expect(next.screen.kind == .result(.homeObservation))
+            let next = try await Self.expectNextScan(
+                Array("\(Self.idNumber)\r".utf8), to: primary, kiosk: kiosk, shows: .result(.homeObservation))
             #expect(next.screen.maskedID == "110***********1231")
             #expect(try kiosk.visits.count() == 1)
         }
@@ -91,17 +146,7 @@ struct FaultMatrixInputTests {
     /// 999 different unusable codes and then an ID number, as fast as the pty takes them: the kiosk keeps up without
     /// hanging (older scans may be dropped while it draws), ends on the last scan's status, and the next scan works.
     @Test func burstOfAThousandScansEndsOnTheLastAndTheNextScanWorks() async throws {
-        let pty = try SmartCard.PseudoTerminal()
-        defer { pty.close() }
-        let log = FaultLog()
-        try await KioskUnderTest.with(
-            status: "homeObservation",
-            configure: {
-                $0.scanners = ScannerSettings(discover: false, devices: ["serial:\(pty.replicaPath)"])
-                $0.scanHoldSeconds = 30
-            }, assembly: log.assembly
-        ) { kiosk in
-            _ = try await log.waitFor("serial scanner opened", since: 0) { $0.message == "serial scanner opened" }
+        try await Self.withSerialScanner(status: "homeObservation") { kiosk, log, pty in
             let primary = pty.primary
             var burst: [UInt8] = []
             for index in 0..<999 { burst += Array("NOISE-\(index)\r".utf8) }
@@ -133,11 +178,9 @@ struct FaultMatrixInputTests {
                     + "last shown after " + String(format: "%.0f ms", (ContinuousClock.now - started).milliseconds))
 
             let after = log.count
-            try await onOwnThread("next scan") { try writeAll(Array("110101194605121232\r".utf8), to: primary) }
-            let next = try await kiosk.nextFrame("next scan", timeout: .seconds(20)) {
-                $0.tapToFrame != nil && $0.screen.kind != .result(.homeObservation)
-            }
-            #expect(next.screen.kind == .invalidID)
+            try await Self.expectNextScan(
+                Array("110101194605121232\r".utf8), to: primary, kiosk: kiosk, after: .result(.homeObservation),
+                shows: .invalidID)
             #expect(try await log.tapShown(since: after).metadata["kiosk.result"] == "invalidID")
         }
     }
@@ -165,20 +208,7 @@ struct FaultMatrixInputTests {
     /// together across reads and the person's status is shown. (The pieces follow each other at once: a pause of
     /// 100 ms would end the scan, as the inter-key gap of a real scanner does.)
     @Test func altCodesSplitAcrossReadsStillGiveTheIDNumber() async throws {
-        let fifo = FileManager.default.temporaryDirectory.appendingPathComponent("kiosk-fault-wedge-\(UUID())").path
-        #expect(mkfifo(fifo, 0o600) == 0)
-        defer { unlink(fifo) }
-        let writer = open(fifo, O_RDWR)
-        try #require(writer >= 0)
-        defer { close(writer) }
-        let log = FaultLog()
-        try await KioskUnderTest.with(
-            status: "centralizedObservation",
-            configure: {
-                $0.scanners = ScannerSettings(discover: false, devices: [fifo], keyboardLayout: .us)
-                $0.scanHoldSeconds = 30
-            }, assembly: log.assembly
-        ) { kiosk in
+        try await Self.withWedgeScanner(status: "centralizedObservation", "wedge") { kiosk, log, _, writer in
             let mark = log.count
             let bytes = Self.altCodeEvents(Self.idNumber, enter: true)
             try await onOwnThread("alt codes") { try writeAll(bytes, to: writer, chunk: 541, waitUntilRead: true) }
@@ -193,12 +223,9 @@ struct FaultMatrixInputTests {
             // The next scan: the same number typed plainly in Alt codes again, but as another code (a bad check
             // digit) so that the duplicate filter does not drop it.
             let after = log.count
-            let second = Self.altCodeEvents("110101194605121232", enter: true)
-            try await onOwnThread("next scan") { try writeAll(second, to: writer, chunk: 389, waitUntilRead: true) }
-            let next = try await kiosk.nextFrame("next scan", timeout: .seconds(20)) {
-                $0.tapToFrame != nil && $0.screen.kind != .result(.centralizedObservation)
-            }
-            #expect(next.screen.kind == .invalidID)
+            try await Self.expectNextScan(
+                Self.altCodeEvents("110101194605121232", enter: true), to: writer, chunk: 389, waitUntilRead: true,
+                kiosk: kiosk, after: .result(.centralizedObservation), shows: .invalidID)
             #expect(try await log.tapShown(since: after).metadata["kiosk.result"] == "invalidID")
         }
     }
@@ -206,19 +233,8 @@ struct FaultMatrixInputTests {
     /// The scanner goes away (its FIFO loses its writer: end of file) halfway through a code: nothing is shown for
     /// the half code, the log says the scanner closed and is absent; when it is back, the next scan works.
     @Test func scannerUnpluggedMidScanThenBackTheNextScanWorks() async throws {
-        let fifo = FileManager.default.temporaryDirectory.appendingPathComponent("kiosk-fault-unplug-\(UUID())").path
-        #expect(mkfifo(fifo, 0o600) == 0)
-        defer { unlink(fifo) }
-        let writer = open(fifo, O_RDWR)
-        try #require(writer >= 0)
-        let log = FaultLog()
-        try await KioskUnderTest.with(
-            status: "homeObservation",
-            configure: {
-                $0.scanners = ScannerSettings(discover: false, devices: [fifo], keyboardLayout: .us)
-                $0.scanHoldSeconds = 30
-            }, assembly: log.assembly
-        ) { kiosk in
+        try await Self.withWedgeScanner(status: "homeObservation", "unplug", bodyClosesWriter: true) {
+            kiosk, log, fifo, writer in
             _ = try await log.waitFor("scanner ready", since: 0) {
                 $0.metadata["kiosk.device"] == fifo && $0.message.contains("ready")
             }
@@ -244,10 +260,9 @@ struct FaultMatrixInputTests {
             _ = try await log.waitFor("scanner ready again", since: replug) {
                 $0.metadata["kiosk.device"] == fifo && $0.message.contains("ready")
             }
-            let whole = Self.altCodeEvents(Self.idNumber, enter: true)
-            try await onOwnThread("next scan") { try writeAll(whole, to: back) }
-            let next = try await kiosk.nextFrame("next scan", timeout: .seconds(20)) { $0.tapToFrame != nil }
-            #expect(next.screen.kind == .result(.homeObservation))
+            try await Self.expectNextScan(
+                Self.altCodeEvents(Self.idNumber, enter: true), to: back, kiosk: kiosk,
+                shows: .result(.homeObservation))
             #expect(try await log.tapShown(since: replug).metadata["kiosk.event"] == "qr_scan")
             #expect(try kiosk.visits.count() == 1)
         }

@@ -1,5 +1,9 @@
+import Display
 import Foundation
+import KioskCore
+import KioskDaemon
 import KioskTestSupport
+import Resolution
 import Synchronization
 import Testing
 import VirtualCard
@@ -63,6 +67,43 @@ struct FaultLog: Sendable {
     /// Every `tap shown` line after `mark`.
     func tapsShown(since mark: Int = 0) -> [Entry] {
         entries(since: mark).filter { $0.message == "tap shown" }
+    }
+}
+
+/// The steps every card row of the fault matrix ends with.
+extension KioskUnderTest {
+    /// A card row's outcome when the read was cut (card pulled, reset, mute): the next tap frame asks to tap again,
+    /// and the `tap shown` line after `mark` says the card was not read because it was removed.
+    func expectTapAgain(
+        _ what: String, log: FaultLog, since mark: Int, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> (frame: DrawnFrame, line: FaultLog.Entry) {
+        let frame = try await nextFrame(what, timeout: .seconds(20), sourceLocation: sourceLocation) {
+            $0.tapToFrame != nil
+        }
+        #expect(frame.screen.kind == .unreadableCard(.tapAgain), "\(what)", sourceLocation: sourceLocation)
+        let line = try await log.tapShown(since: mark)
+        #expect(line.metadata["kiosk.result"] == "cardNotRead", "\(what)", sourceLocation: sourceLocation)
+        #expect(line.metadata["kiosk.error"] == "card removed", "\(what)", sourceLocation: sourceLocation)
+        return (frame, line)
+    }
+
+    /// The next tap works: `image` tapped on `slot` (reader `reader`) shows `status`, the card is taken away again,
+    /// and then the visit log holds `visits` visits (not checked when `nil`).
+    @discardableResult
+    func expectNextTap(
+        _ what: String = "next tap", card image: any CardImage = PBOCCardImage(), on slot: VirtualCardSlot,
+        reader: Int = 0, shows status: HealthStatus, visits: Int?, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> DrawnFrame {
+        try slot.insert(image)
+        let next = try await nextFrame(what, timeout: .seconds(20), sourceLocation: sourceLocation) {
+            $0.tapToFrame != nil
+        }
+        #expect(next.screen.kind == .result(status), "\(what)", sourceLocation: sourceLocation)
+        try await harness.remove(slot, waitingForReader: reader)
+        if let visits {
+            #expect(try self.visits.count() == visits, "\(what)", sourceLocation: sourceLocation)
+        }
+        return next
     }
 }
 

@@ -82,46 +82,6 @@ struct KioskDoctorTests {
         findings.first { $0.part == part && (text.isEmpty || $0.detail.contains(text)) }
     }
 
-    /// The reference central service on 127.0.0.1 port 0, for the duration of `body`.
-    static func withCentral(
-        token: String, kiosk: String, _ body: (_ port: Int, _ publicKey: String) async throws -> Void
-    ) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("doctor-central-\(UUID())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let signingKey = Curve25519.Signing.PrivateKey()
-        let configuration = CentralConfiguration(
-            databasePath: directory.appendingPathComponent("central.sqlite").path, signingKey: signingKey,
-            deviceTokens: [token: kiosk], host: "127.0.0.1", port: 0)
-        let store = try CentralStore(path: configuration.databasePath, deltaRetentionSeconds: 86400)
-        try store.importPeople(
-            data: Data(#"{"people": [{"idNumber": "110101194605121231", "status": "normal"}]}"#.utf8), now: Date(),
-            timeZone: TimeZone(identifier: "UTC")!)
-        let port = Mutex<Int?>(nil)
-        var logger = Logger(label: "central.doctor")
-        logger.logLevel = .warning
-        let app = try makeCentralApplication(configuration: configuration, store: store, logger: logger) { bound in
-            port.withLock { $0 = bound }
-        }
-        let central = ServiceGroup(services: [app], logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await central.run() }
-            var bound: Int?
-            for _ in 0..<500 where bound == nil {
-                bound = port.withLock { $0 }
-                if bound == nil { try await Task.sleep(for: .milliseconds(10)) }
-            }
-            do {
-                try await body(try #require(bound), signingKey.publicKey.rawRepresentation.base64EncodedString())
-            } catch {
-                await central.triggerGracefulShutdown()
-                throw error
-            }
-            await central.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-        }
-    }
-
     @Test func healthyKioskWithCentralAndSAMCanServe() async throws {
         let harness = try PCSCDHarness.shared()
         try harness.start()
@@ -133,16 +93,19 @@ struct KioskDoctorTests {
         module.start()
         defer { module.stop() }
 
-        try await Self.withCentral(token: "doctor-token", kiosk: "doctor-kiosk") { port, publicKey in
+        try await ReferenceCentral.with(
+            token: "doctor-token", kiosk: "doctor-kiosk",
+            people: #"{"people": [{"idNumber": "110101194605121231", "status": "normal"}]}"#, logLabel: "central.doctor"
+        ) { central in
             let config = try site.writeConfig(
                 """
                 [sam]
                 device = "\(pty.replicaPath)"
                 [central]
-                url = "http://127.0.0.1:\(port)"
+                url = "\(central.baseURL)"
                 kiosk_id = "doctor-kiosk"
                 token_file = "\(site.tokenPath)"
-                public_key = "\(publicKey)"
+                public_key = "\(central.publicKeyBase64)"
                 """)
             let findings = await site.doctor(config: config).run()
             let report = findings.map(\.description).joined(separator: "\n")

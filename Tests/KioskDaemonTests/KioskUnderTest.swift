@@ -140,6 +140,25 @@ struct KioskUnderTest {
     }
 }
 
+extension KioskUnderTest.Assembly {
+    /// Adds the real ``SystemdNotifier`` over the kiosk service, sending to `listener`: the status line every
+    /// `statusInterval` when it changed, and `watchdog` pings if given. The notifier's own log is quiet.
+    mutating func notify(
+        _ listener: NotifyListener, watchdog: SystemdWatchdog? = nil, statusInterval: Duration = .milliseconds(100)
+    ) {
+        let socketPath = listener.notifySocket
+        extraServices = { service in
+            var logger = Logger(label: "kiosk.test.notifier")
+            logger.logLevel = .critical
+            return [
+                SystemdNotifier(
+                    socket: try SystemdNotifySocket(path: socketPath), watchdog: watchdog, health: service,
+                    statusInterval: statusInterval, logger: logger)
+            ]
+        }
+    }
+}
+
 struct TestFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }

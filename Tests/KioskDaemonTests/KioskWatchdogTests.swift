@@ -21,17 +21,7 @@ struct KioskWatchdogTests {
         let renderer = StallableRenderer.Switch()
         var assembly = KioskUnderTest.Assembly()
         assembly.wrapRenderer = { StallableRenderer(inner: $0, control: renderer) }
-        let socketPath = listener.notifySocket
-        assembly.extraServices = { service in
-            var logger = Logger(label: "kiosk.test.notifier")
-            logger.logLevel = .critical
-            return [
-                SystemdNotifier(
-                    socket: try SystemdNotifySocket(path: socketPath),
-                    watchdog: SystemdWatchdog(timeout: .milliseconds(600)), health: service,
-                    statusInterval: .milliseconds(100), logger: logger)
-            ]
-        }
+        assembly.notify(listener, watchdog: SystemdWatchdog(timeout: .milliseconds(600)))
         try await KioskUnderTest.with(
             status: "normal",
             configure: {

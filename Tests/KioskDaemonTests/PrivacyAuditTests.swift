@@ -67,25 +67,12 @@ struct PrivacyAuditTests {
         defer { try? FileManager.default.removeItem(at: directory) }
 
         // The centre, with the people imported (it hashes them), behind the recording proxy.
-        let signingKey = Curve25519.Signing.PrivateKey()
-        let centralConfiguration = CentralConfiguration(
-            databasePath: directory.appendingPathComponent("central.sqlite").path, signingKey: signingKey,
-            deviceTokens: ["audit-token": "audit-kiosk"], host: "127.0.0.1", port: 0)
-        let store = try CentralStore(path: centralConfiguration.databasePath, deltaRetentionSeconds: 86400)
         let people = """
             {"people": [
               {"name": "王小测", "idNumber": "110101194605121231", "pan": "6299999900000000014", "status": "homeObservation"},
               {"name": "钱错号", "pan": "6299999900000000022", "status": "normal"},
               {"name": "刘桂兰", "idNumber": "110105195001010020", "sscCardNumber": "B20261129", "status": "normal"}]}
             """
-        try store.importPeople(data: Data(people.utf8), now: Date(), timeZone: TimeZone(identifier: "UTC")!)
-        let centralPort = Mutex<Int?>(nil)
-        var centralLogger = Logger(label: "central.audit")
-        centralLogger.logLevel = .warning
-        let app = try makeCentralApplication(configuration: centralConfiguration, store: store, logger: centralLogger) {
-            bound in centralPort.withLock { $0 = bound }
-        }
-        let central = ServiceGroup(services: [app], logger: centralLogger)
 
         let logs = RecordingLogHandler.Store()
         let metricsPort = Mutex<Int?>(nil)
@@ -111,8 +98,8 @@ struct PrivacyAuditTests {
         module.start()
         defer { module.stop() }
 
-        func audit(upstream: Int) async throws {
-            let proxy = try RecordingProxy(upstreamPort: upstream)
+        func audit(_ central: ReferenceCentral) async throws {
+            let proxy = try RecordingProxy(upstreamPort: central.port)
             defer { proxy.stop() }
 
             try await KioskUnderTest.with(
@@ -120,7 +107,7 @@ struct PrivacyAuditTests {
                 configure: {
                     $0.central = CentralSettings(
                         baseURL: "http://127.0.0.1:\(proxy.port)", token: "audit-token", kioskID: "audit-kiosk",
-                        publicKeyBase64: signingKey.publicKey.rawRepresentation.base64EncodedString(),
+                        publicKeyBase64: central.publicKeyBase64,
                         lookupDeadlineMilliseconds: 5000, uploadIntervalSeconds: 1, stateDirectory: kioskState.path)
                     $0.samDevicePath = pty.replicaPath
                     $0.scanners = ScannerSettings(discover: false, devices: [fifo], keyboardLayout: .us)
@@ -214,22 +201,9 @@ struct PrivacyAuditTests {
             }
         }
 
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await central.run() }
-            var bound: Int?
-            for _ in 0..<1000 where bound == nil {
-                bound = centralPort.withLock { $0 }
-                if bound == nil { try await Task.sleep(for: .milliseconds(10)) }
-            }
-            do {
-                try await audit(upstream: try #require(bound))
-            } catch {
-                await central.triggerGracefulShutdown()
-                throw error
-            }
-            await central.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-        }
+        try await ReferenceCentral.with(
+            token: "audit-token", kiosk: "audit-kiosk", people: people, databaseIn: directory,
+            logLabel: "central.audit", audit)
     }
 
     static func regularFiles(under root: URL) -> [URL] {

@@ -18,11 +18,8 @@ struct KioskdStorageFaultTests {
         defer { dir.remove() }
         let state = dir.path("state")
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
-        guard "size=2m,mode=0700".withCString({ mount("tmpfs", state, "tmpfs", 0, $0) }) == 0 else {
-            Issue.record("mount -t tmpfs failed: errno \(errno)")
-            return
-        }
-        defer { umount2(state, 2)  /* MNT_DETACH */ }
+        let tmpfs = try SmallTmpfs(mountingAt: state)
+        defer { tmpfs.unmount() }
         let snapshotPath = state + "/snapshot.sqlite"
         let visitPath = state + "/visits.sqlite"
         try SnapshotImporter.importPeople(file: KioskdKillTests.demoPeopleFile, into: SnapshotStore(path: snapshotPath))
@@ -60,8 +57,7 @@ struct KioskdStorageFaultTests {
         #expect(try KioskdKillTests.loggedVisitIDs(visitPath) == visits)
 
         // Fill the disk to the last byte.
-        let filler = state + "/filler"
-        let filled = Self.fill(filler)
+        let filled = tmpfs.fill()
         #expect(filled > 0)
         var probe = statvfs()
         statvfs(state, &probe)
@@ -78,7 +74,7 @@ struct KioskdStorageFaultTests {
         #expect(loggedWhileFull == [visits[0]], "the first visit is still there, whole")
 
         // Space returns: the held visits are written (by the retry, without another tap), then taps as before.
-        unlink(filler)
+        tmpfs.free()
         #expect(try await kioskd.waitForLine("the visit log takes writes again"), "\(kioskd.tail())")
         try await tap(KioskdKillTests.scannedIDs[3], expecting: "normal", "未见异常")
         let logged = try KioskdKillTests.loggedVisitIDs(visitPath)
@@ -99,11 +95,8 @@ struct KioskdStorageFaultTests {
         defer { dir.remove() }
         let state = dir.path("state")
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
-        guard "size=2m,mode=0700".withCString({ mount("tmpfs", state, "tmpfs", 0, $0) }) == 0 else {
-            Issue.record("mount -t tmpfs failed: errno \(errno)")
-            return
-        }
-        defer { umount2(state, 2) /* MNT_DETACH */ }
+        let tmpfs = try SmallTmpfs(mountingAt: state)
+        defer { tmpfs.unmount() }
         let central = FakeCentral()
         let publisher = TestPublisher()
         let epochKey = EpochKey(epoch: 7, bytes: Array(repeating: 0x37, count: 32))
@@ -123,7 +116,6 @@ struct KioskdStorageFaultTests {
         try publisher.publish(on: central, epochKey: epochKey, sequence: 1, createdAt: createdAt, full: small, records: 1)
         let token = try dir.write(FakeCentral.token, to: "token")
         let scanner = try PseudoTerminalPair()
-        let filler = state + "/filler"
 
         try await central.run { baseURL in
             let kioskd = try KioskdProcess(
@@ -137,7 +129,7 @@ struct KioskdStorageFaultTests {
             #expect(try await kioskd.waitForLine("input scanner-serial"), "\(kioskd.tail())")
 
             // The disk fills; the centre publishes a new snapshot (about 260 KB) and asks for a sync (a 409).
-            #expect(Self.fill(filler) > 0)
+            #expect(tmpfs.fill() > 0)
             try publisher.publish(
                 on: central, epochKey: epochKey, sequence: 2, createdAt: createdAt, full: large, records: 8_001)
             central.update { $0.lookupMode = .status(409) }
@@ -145,12 +137,15 @@ struct KioskdStorageFaultTests {
             #expect(try await kioskd.waitForLine("snapshot sync failed"), "\(kioskd.tail())")
             let failed = try #require(kioskd.lines(containing: "snapshot sync failed").first)
             #expect(failed.contains("kiosk.sync.error=downloadFailed"), "\(failed)")
+            // The detail says the disk is full, not that the connection failed.
+            #expect(failed.contains("cannot write snapshot payload \(state)/partial-"), "\(failed)")
+            #expect(failed.contains("No space left on device (ENOSPC)") && !failed.contains("connection"), "\(failed)")
             let tap = try #require(kioskd.lines(containing: "tap shown").first, "\(kioskd.tail())")
             #expect(tap.contains("kiosk.provenance=snapshot") && tap.contains("kiosk.result=homeObservation"), "\(tap)")
             #expect(try KioskdRandomKillTests.snapshotState(state + "/snapshot.sqlite")?.sequence == 1)
 
             // Space returns; the next 409 syncs again and the new snapshot is installed whole.
-            unlink(filler)
+            tmpfs.free()
             try await Task.sleep(for: .seconds(2.5))  // the scanner drops the same code within 2 s
             scanner.write(KioskdKillTests.scannedIDs[1] + "\r\n")
             let deadline = ContinuousClock.now + .seconds(30)
@@ -167,22 +162,5 @@ struct KioskdStorageFaultTests {
             #expect(!kioskd.lines(containing: "the visit log takes writes again").isEmpty)
         }
         _ = scanner
-    }
-
-    /// Writes to `path` until the file system refuses (64 KiB, then 4 KiB, then single bytes). Returns the bytes.
-    static func fill(_ path: String) -> Int {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard fd >= 0 else { return 0 }
-        defer { close(fd) }
-        var total = 0
-        for size in [65536, 4096, 1] {
-            let chunk = [UInt8](repeating: 0x5A, count: size)
-            while true {
-                let n = chunk.withUnsafeBytes { write(fd, $0.baseAddress, size) }
-                if n <= 0 { break }
-                total += n
-            }
-        }
-        return total
     }
 }

@@ -60,6 +60,24 @@ import Testing
         }
     }
 
+    /// ``withSync(publisher:_:)`` with a full payload already published: `count` upserts to normal (keys `P0…`) as
+    /// `sequence` of epoch 7, signed by the body's publisher.
+    func withPublishedFull(
+        sequence: Int, records count: Int,
+        _ body: @Sendable (FakeCentral, Harness, TestPublisher, _ full: (Data, PayloadReference)) async throws -> Void
+    ) async throws {
+        let publisher = TestPublisher()
+        let epochKey = self.epochKey, created = self.created
+        try await withSync(publisher: publisher) { central, h in
+            let entries = Self.upserts(0..<count, .normal)
+            let full = try TestPublisher.payload(
+                kind: .full, epoch: 7, sequence: sequence, createdAt: created, entries: entries)
+            try publisher.publish(
+                on: central, epochKey: epochKey, sequence: sequence, createdAt: created, full: full, records: count)
+            try await body(central, h, publisher, full)
+        }
+    }
+
     func status(_ store: SnapshotStore, _ i: Int) throws -> HealthStatus? {
         try store.status(for: [Self.key(i)])?.1.status
     }
@@ -134,12 +152,8 @@ import Testing
     }
 
     @Test func corruptDeltaFallsBackToFullInTheSameSync() async throws {
-        let publisher = TestPublisher()
         let epochKey = self.epochKey, created = self.created
-        try await withSync(publisher: publisher) { central, h in
-            let full = try TestPublisher.payload(
-                kind: .full, epoch: 7, sequence: 1, createdAt: created, entries: Self.upserts(0..<10, .normal))
-            try publisher.publish(on: central, epochKey: epochKey, sequence: 1, createdAt: created, full: full, records: 10)
+        try await withPublishedFull(sequence: 1, records: 10) { central, h, publisher, full in
             _ = try await h.sync.syncOnce()
             let delta = try TestPublisher.payload(
                 kind: .delta, epoch: 7, sequence: 2, from: 1, createdAt: created,
@@ -165,12 +179,8 @@ import Testing
     }
 
     @Test func wrongSignatureKeepsTheOldSnapshot() async throws {
-        let publisher = TestPublisher()
         let epochKey = self.epochKey, created = self.created
-        try await withSync(publisher: publisher) { central, h in
-            let full = try TestPublisher.payload(
-                kind: .full, epoch: 7, sequence: 1, createdAt: created, entries: Self.upserts(0..<10, .normal))
-            try publisher.publish(on: central, epochKey: epochKey, sequence: 1, createdAt: created, full: full, records: 10)
+        try await withPublishedFull(sequence: 1, records: 10) { central, h, publisher, full in
             _ = try await h.sync.syncOnce()
 
             let forged = try TestPublisher.payload(
@@ -194,12 +204,7 @@ import Testing
 
     @Test(arguments: 0..<3)
     func interruptedDownloadResumesWithRange(round: Int) async throws {
-        let publisher = TestPublisher()
-        let epochKey = self.epochKey, created = self.created
-        try await withSync(publisher: publisher) { central, h in
-            let full = try TestPublisher.payload(
-                kind: .full, epoch: 7, sequence: 5, createdAt: created, entries: Self.upserts(0..<3000, .normal))
-            try publisher.publish(on: central, epochKey: epochKey, sequence: 5, createdAt: created, full: full, records: 3000)
+        try await withPublishedFull(sequence: 5, records: 3000) { central, h, _, full in
             let cut = Int.random(in: 1..<(full.1.bytes - 1))
             central.update { $0.cutAfter = cut }
 
@@ -222,13 +227,23 @@ import Testing
         }
     }
 
+    /// A payload file that cannot be written (a directory stands at its path here; a full disk in
+    /// ``KioskdStorageFaultTests``) fails the download with what the file system said, not as a connection failure.
+    @Test func aPayloadThatCannotBeWrittenSaysWhy() async throws {
+        try await withPublishedFull(sequence: 5, records: 3000) { _, h, _, full in
+            let partial = h.dir.path("state/partial-\(full.1.sha256)")
+            try FileManager.default.createDirectory(atPath: partial + "/in-the-way", withIntermediateDirectories: true)
+
+            let error = await #expect(throws: SnapshotSyncError.self) { try await h.sync.syncOnce() }
+            #expect(error?.code == .downloadFailed)
+            #expect(error?.detail == "cannot write snapshot payload \(partial): Is a directory (EISDIR)")
+            #expect(try h.store.metadata() == nil)
+        }
+    }
+
     @Test func payloadThatIsNotTheManifestsIsRejectedAndDiscarded() async throws {
-        let publisher = TestPublisher()
-        let epochKey = self.epochKey, created = self.created
-        try await withSync(publisher: publisher) { central, h in
-            let full = try TestPublisher.payload(
-                kind: .full, epoch: 7, sequence: 5, createdAt: created, entries: Self.upserts(0..<50, .normal))
-            try publisher.publish(on: central, epochKey: epochKey, sequence: 5, createdAt: created, full: full, records: 50)
+        // `throws` spelled out: the body's only `try`s are inside #expect, which effect inference does not see.
+        try await withPublishedFull(sequence: 5, records: 50) { central, h, _, full throws in
             central.update { state in
                 var bad = full.0
                 bad[60] ^= 0x01
@@ -359,12 +374,8 @@ import Testing
     /// A lookup answered 409 (the centre rotated the key epoch) makes the running sync fetch the new manifest at
     /// once, not at its next scheduled time (the interval here is the default 5 minutes).
     @Test func anEpochMismatchOnALookupSyncsAtOnce() async throws {
-        let publisher = TestPublisher()
-        let epochKey = self.epochKey, created = self.created
-        try await withSync(publisher: publisher) { central, h in
-            let full = try TestPublisher.payload(
-                kind: .full, epoch: 7, sequence: 20, createdAt: created, entries: Self.upserts(0..<10, .normal))
-            try publisher.publish(on: central, epochKey: epochKey, sequence: 20, createdAt: created, full: full, records: 10)
+        let created = self.created
+        try await withPublishedFull(sequence: 20, records: 10) { central, h, publisher, full in
             let service = Task { try await h.sync.run() }
             defer { service.cancel() }
             try await Self.eventually { try h.store.metadata()?.sequence == 20 }

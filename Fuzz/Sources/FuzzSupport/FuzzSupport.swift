@@ -108,17 +108,6 @@ public func repositoryFile(_ path: String, filePath: String = #filePath) -> [UIn
     return FileManager.default.contents(atPath: root.appendingPathComponent(path).path).map { Array($0) }
 }
 
-/// Whether `value` shows in `text` (a masked summary) because of its field: `textWithoutIt`, the same summary with
-/// the field removed, does not hold it, and neither does `mask`, the form the masking rule gives it (which may reveal
-/// it by design: an 8-character number with `*` fourth masks to itself). A value without a letter or a digit (`*,`)
-/// identifies nobody and can be spelled by the mask and the separator after it (`**,`): never a leak; nor is a value
-/// holding the mask character `*` (`ࠪ *,` is spelled by its mask `ࠪ *` and a comma). (A CI run's
-/// id-text harness stopped on exactly that: the name `*,` masked as `**` followed by `,`.)
-public func leaks(_ value: String, maskedAs mask: String, in text: String, without textWithoutIt: String) -> Bool {
-    value.contains { $0.isLetter || $0.isNumber } && !value.contains("*") && text.contains(value)
-        && !textWithoutIt.contains(value) && !mask.contains(value)
-}
-
 /// The harness's `main`: runs libFuzzer's driver with `harness` (fuzzing, or replaying the files named on the command
 /// line) and returns its exit status. Call it from the `@_cdecl("<module>_main")` function SwiftPM makes `main`.
 public func runLibFuzzer(

@@ -29,29 +29,9 @@ public func fuzzPBOC(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     if let residentID = card.residentID {
         invariant(identities.first?.value == residentID.value, "a valid resident ID is not the strongest identity")
     }
-    // Privacy: the summary for logs shows masked values only. A value leaks when the summary holds it in clear and
-    // would not hold it without that field, outside the mask the masking rule gives it (see `leaks`).
-    func summary(_ change: (inout PBOCCardData) -> Void) -> String {
-        var copy = card
-        change(&copy)
-        return "\(copy)" + String(reflecting: copy)
-    }
-    let full = summary { _ in }
-    if card.pan.count > 10 {
-        invariant(
-            !leaks(card.pan, maskedAs: Masking.pan(card.pan), in: full, without: summary { $0.pan = "" }),
-            "description shows the PAN")
-    }
-    if let id = card.idNumber, id.count > 7 {
-        invariant(
-            !leaks(id, maskedAs: Masking.idNumber(id), in: full, without: summary { $0.idNumber = nil }),
-            "description shows the ID number")
-    }
-    if let name = card.cardholderName {
-        invariant(
-            !leaks(name, maskedAs: Masking.name(name), in: full, without: summary { $0.cardholderName = nil }),
-            "description shows the name")
-    }
+    // Privacy: the summary for logs shows the PAN, the ID number and the name masked only.
+    requireMaskedDescription(
+        of: card, [.pan("PAN", \.pan), .idNumber("ID number", \.idNumber), .name("name", \.cardholderName)])
     return 0
 }
 
@@ -61,6 +41,7 @@ public func initializePBOC(
     _ argc: UnsafeMutablePointer<CInt>,
     _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
 ) -> CInt {
+    checkMaskedDescriptionRule()
     writeSeedsIfAsked {
         CardSeeds.unique(CardSeeds.pbocTranscripts().map { ($0.name, ScriptedCardChannel.encode($0.responses)) })
     }

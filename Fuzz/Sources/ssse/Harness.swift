@@ -35,31 +35,13 @@ public func fuzzSSSE(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     }
     _ = card.rejectedFields
     _ = card.generation
-    // Privacy: the summary for logs shows masked values only. A value leaks when the summary holds it in clear and
-    // would not hold it without that field, outside the mask the masking rule gives it (see `leaks`).
-    func summary(_ change: (inout SocialSecurityCardData) -> Void) -> String {
-        var copy = card
-        change(&copy)
-        return "\(copy)" + String(reflecting: copy)
-    }
-    let full = summary { _ in }
-    if let number = card.socialSecurityNumber, number.count > 7 {
-        invariant(
-            !leaks(
-                number, maskedAs: Masking.idNumber(number), in: full,
-                without: summary { $0.socialSecurityNumber = nil }),
-            "description shows the social security number")
-    }
-    if let number = card.cardNumber, number.count > 7 {
-        invariant(
-            !leaks(number, maskedAs: Masking.idNumber(number), in: full, without: summary { $0.cardNumber = nil }),
-            "description shows the card number")
-    }
-    if let name = card.name {
-        invariant(
-            !leaks(name, maskedAs: Masking.name(name), in: full, without: summary { $0.name = nil }),
-            "description shows the name")
-    }
+    // Privacy: the summary for logs shows the two numbers and the name masked only.
+    requireMaskedDescription(
+        of: card,
+        [
+            .idNumber("social security number", \.socialSecurityNumber), .idNumber("card number", \.cardNumber),
+            .name("name", \.name),
+        ])
     return 0
 }
 
@@ -69,6 +51,7 @@ public func initializeSSSE(
     _ argc: UnsafeMutablePointer<CInt>,
     _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
 ) -> CInt {
+    checkMaskedDescriptionRule()
     writeSeedsIfAsked {
         CardSeeds.unique(CardSeeds.ssseTranscripts().map { ($0.name, ScriptedCardChannel.encode($0.responses)) })
     }
