@@ -53,8 +53,9 @@ bench: bench-build
 	$(BENCH_BIN)/kiosk-bench fb --frames $(BENCH_FB_FRAMES) --json .build/bench/fb.json
 	$(BENCH_BIN)/kiosk-bench tap --taps $(BENCH_TAPS) --memory-taps $(BENCH_MEMORY_TAPS) \
 		--idle-seconds $(BENCH_IDLE_SECONDS) --json .build/bench/tap.json
+	$(BENCH_BIN)/kiosk-bench idle --seconds $(BENCH_IDLE_SECONDS) --json .build/bench/idle.json
 	$(BENCH_BIN)/kiosk-bench table .build/bench/snapshot.json .build/bench/frame.json .build/bench/raster.json \
-		.build/bench/fb.json .build/bench/tap.json --json .build/bench/all.json
+		.build/bench/fb.json .build/bench/tap.json .build/bench/idle.json --json .build/bench/all.json
 
 # SOAK_TAPS taps with random faults against one release kioskd (not in CI; 100,000 taps took 47 minutes here).
 # Fails if RSS grows by 1 MB or more after warm-up, a descriptor leaks, or a tap draws no frame.

@@ -108,6 +108,7 @@ final class WindowSizeSignal: Sendable {
         signal(SIGWINCH) { _ in WindowSizeSignal.wake() }
         let readEnd = fds[0]
         Thread { [self] in
+            Thread.current.name = "sigwinch"  // from inside: names the OS thread
             var buffer = [UInt8](repeating: 0, count: 64)
             while true {
                 let n = buffer.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }

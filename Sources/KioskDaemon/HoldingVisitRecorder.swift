@@ -24,10 +24,19 @@ public final class HoldingVisitRecorder: VisitRecording, Sendable {
         var dropped = 0
     }
     private let state = Mutex(State())
+    private let changes: SyncTrigger?
+    /// Requested when visits start being held in memory (the log failed a write), for a loop that calls
+    /// ``flush()`` until they are written and sleeps otherwise.
+    public let holdingStarted = SyncTrigger()
+    /// Requested whenever visits reach the log (each visit written, at once or from memory later), for the uploader.
+    public let recorded = SyncTrigger()
 
-    public init(log: VisitLog, logger: Logger) {
+    /// - Parameter changes: requested after each visit recorded (written or held) and each flush that wrote some
+    ///   (the kiosk's status line shows both counts).
+    public init(log: VisitLog, logger: Logger, changes: SyncTrigger? = nil) {
         self.log = log
         self.logger = logger
+        self.changes = changes
     }
 
     /// Visits waiting in memory for the log to take writes again.
@@ -53,6 +62,7 @@ public final class HoldingVisitRecorder: VisitRecording, Sendable {
             }
         }
         flush()
+        changes?.request()
         return visit.id
     }
 
@@ -60,6 +70,17 @@ public final class HoldingVisitRecorder: VisitRecording, Sendable {
     /// - Returns: how many are still held.
     @discardableResult
     public func flush() -> Int {
+        let (held, written, startedHolding) = flushLocked()
+        if startedHolding { holdingStarted.request() }
+        if written > 0 {
+            recorded.request()
+            changes?.request()
+        }
+        return held
+    }
+
+    /// (still held, written now, whether holding started now).
+    private func flushLocked() -> (Int, Int, Bool) {
         state.withLock { state in
             var written = 0
             while let visit = state.held.first {
@@ -68,7 +89,8 @@ public final class HoldingVisitRecorder: VisitRecording, Sendable {
                 } catch is VisitLog.DuplicateVisit {
                     // Already on disk (cannot happen for a new UUID, but never write a visit twice).
                 } catch {
-                    if state.failingSince == nil {
+                    let startedHolding = state.failingSince == nil
+                    if startedHolding {
                         state.failingSince = Date()
                         logger.error(
                             "the visit log cannot be written (disk full?): visits are held in memory until it can; free space in its directory",
@@ -81,7 +103,7 @@ public final class HoldingVisitRecorder: VisitRecording, Sendable {
                             "the visit log still cannot be written: visits held in memory",
                             metadata: ["kiosk.error": "\(error)", "kiosk.visits.held": "\(state.held.count)"])
                     }
-                    return state.held.count
+                    return (state.held.count, written, startedHolding)
                 }
                 state.held.removeFirst()
                 written += 1
@@ -95,7 +117,7 @@ public final class HoldingVisitRecorder: VisitRecording, Sendable {
                         "kiosk.visits.failing_s": "\(Int(Date().timeIntervalSince(since)))",
                     ])
             }
-            return 0
+            return (0, written, false)
         }
     }
 }

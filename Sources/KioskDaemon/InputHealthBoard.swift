@@ -1,15 +1,21 @@
 public import KioskCore
 public import Logging
+public import Resolution
 
 /// The health of every input `kioskd` knows, as the inputs report it (InputHealth values, no identities).
 ///
-/// Logs each change (a failing input at warning, so a technician finds it in the journal); the watchdog and the
-/// `STATUS=` line of the deployment issue read ``current()``.
+/// Logs each change (a failing input at warning, so a technician finds it in the journal) and requests `changes`;
+/// the watchdog and the `STATUS=` line of the deployment issue read ``current()``.
 public actor InputHealthBoard {
     private var inputs: [String: InputHealth] = [:]
     private let logger: Logger
+    private let changes: SyncTrigger?
 
-    public init(logger: Logger) { self.logger = logger }
+    /// - Parameter changes: requested after every change of an input's state (the kiosk's status line).
+    public init(logger: Logger, changes: SyncTrigger? = nil) {
+        self.logger = logger
+        self.changes = changes
+    }
 
     /// Records a report; logs it if the state changed.
     public func report(_ health: InputHealth) {
@@ -17,6 +23,7 @@ public actor InputHealthBoard {
         let previous = inputs[key]
         inputs[key] = health
         guard previous?.state != health.state else { return }
+        changes?.request()
         let metadata: Logger.Metadata = [
             "kiosk.input": "\(health.kind.rawValue)", "kiosk.device": "\(health.name)",
         ]

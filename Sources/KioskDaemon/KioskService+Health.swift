@@ -1,6 +1,6 @@
 import Foundation
 import KioskCore
-import Resolution
+public import Resolution
 import SmartCard
 
 /// What the systemd notifier asks of the kiosk: a one-line status and whether the parts that serve taps are alive.
@@ -10,11 +10,16 @@ public protocol KioskHealthReporting: Sendable {
     /// `nil` while the tap pipeline and the input threads are alive; otherwise what is stuck, for the journal.
     /// Called every watchdog half-period; must not block (the caller also bounds it with a timeout).
     func livenessProblem() async -> String?
+    /// Requested whenever something ``statusLine()`` shows may have changed (an input's state, a visit appended,
+    /// held or uploaded, a snapshot installed or set aside, a sync that reached the centre). The notifier waits
+    /// on it instead of rebuilding the line on a timer, so it must be one trigger for the reporter's lifetime.
+    var statusChanges: SyncTrigger { get }
 }
 
 extension KioskService: KioskHealthReporting {
-    /// An input thread that has not gone round its loop for this long is stuck (its own waits are bounded at a few
-    /// seconds: 1 s PC/SC waits, 2 s backoff, SAM command timeouts and a 5 s reopen delay).
+    /// An input thread that has not gone round its loop for this long is stuck (its own waits are bounded well
+    /// below it: 15 s PC/SC waits (``ReaderMonitor/Configuration/waitTimeout``), 2 s backoff, SAM command timeouts
+    /// and a 5 s reopen delay).
     static let inputStallLimit: Duration = .seconds(30)
 
     /// Alive when the pipeline actor answers (it is not blocked), no tap has been in progress for longer than

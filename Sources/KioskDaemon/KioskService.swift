@@ -3,7 +3,7 @@ import Barcode
 public import Display
 import KioskCore
 public import Logging
-import Resolution
+public import Resolution
 public import ServiceLifecycle
 import SmartCard
 
@@ -30,6 +30,9 @@ public struct KioskService: Service {
     let recorder: HoldingVisitRecorder
     /// The central client, when ``KioskConfiguration/central`` is set (its last answer tells online/offline).
     let centralClient: CentralClient?
+    /// Requested by the health board, the visit recorder, the snapshot sync, the visit uploader and the snapshot
+    /// check whenever what ``statusLine()`` shows may have changed (``KioskHealthReporting/statusChanges``).
+    public let statusChanges: SyncTrigger
     /// With ``KioskConfiguration/central``: the central client, snapshot sync and visit uploader, in the order to
     /// put them in the service group *before* this service (so they stop after it). Empty for a snapshot-only
     /// kiosk.
@@ -53,14 +56,16 @@ public struct KioskService: Service {
     ) throws {
         self.configuration = configuration
         self.logger = logger
-        health = InputHealthBoard(logger: logger)
+        let statusChanges = SyncTrigger()
+        self.statusChanges = statusChanges
+        health = InputHealthBoard(logger: logger, changes: statusChanges)
         let snapshot = try Self.openSettingAsideDamage(
             what: "snapshot", path: configuration.snapshotPath, logger: logger, open: SnapshotStore.init(path:))
         let visits = try Self.openSettingAsideDamage(
             what: "visit log", path: configuration.visitLogPath, logger: logger, open: VisitLog.init(path:))
         self.snapshot = snapshot
         self.visits = visits
-        recorder = HoldingVisitRecorder(log: visits, logger: logger)
+        recorder = HoldingVisitRecorder(log: visits, logger: logger, changes: statusChanges)
         switch Result(catching: { try snapshot.metadata() }) {
         case .success(nil):
             logger.warning(
@@ -81,7 +86,8 @@ public struct KioskService: Service {
             throw StartupError(what: "snapshot", path: configuration.snapshotPath, cause: error)
         }
         let central = try Self.makeCentralParts(
-            configuration: configuration, snapshot: snapshot, visits: visits, logger: logger)
+            configuration: configuration, snapshot: snapshot, visits: visits, recorded: recorder.recorded,
+            statusChanges: statusChanges, logger: logger)
         centralServices = central?.services ?? []
         centralClient = central?.client
         let resolver = Resolver(
@@ -199,12 +205,13 @@ public struct KioskService: Service {
     }
 
     /// Every few seconds while visits are held in memory (the visit log could not be written), tries to write them,
-    /// so they reach the disk as soon as space returns even when no one taps. Until the graceful shutdown, which
-    /// tries once more.
+    /// so they reach the disk as soon as space returns even when no one taps; asleep while none are held. Until the
+    /// graceful shutdown, which tries once more.
     private func flushHeldVisits() async {
         let recorder = self.recorder
         _ = try? await cancelWhenGracefulShutdown {
             while true {
+                if recorder.heldCount == 0 { try await recorder.holdingStarted.wait() }
                 try await Task.sleep(for: .seconds(2))
                 if recorder.heldCount > 0 { recorder.flush() }
             }
@@ -224,7 +231,9 @@ public struct KioskService: Service {
         let snapshot = self.snapshot
         let logger = self.logger
         let syncRequests = centralClient?.syncRequests
+        let statusChanges = self.statusChanges
         let thread = Thread {
+            Thread.current.name = "snapshot-check"  // from inside: names the OS thread
             let problems: [String]
             do {
                 problems = try snapshot.quickCheck()
@@ -246,13 +255,13 @@ public struct KioskService: Service {
                         "kiosk.snapshot.resync": "\(syncRequests != nil)",
                     ])
                 syncRequests?.request()
+                statusChanges.request()
             } catch {
                 logger.error(
                     "the snapshot file is damaged and could not be moved aside",
                     metadata: ["kiosk.snapshot.problem": "\(problems.first ?? "")", "kiosk.error": "\(error)"])
             }
         }
-        thread.name = "snapshot-check"
         thread.start()
     }
 
@@ -357,7 +366,8 @@ extension KioskService {
     /// Builds the central client, the snapshot sync and the visit uploader from ``KioskConfiguration/central``, and
     /// installs the shipped snapshot if none is installed yet.
     static func makeCentralParts(
-        configuration: KioskConfiguration, snapshot: SnapshotStore, visits: VisitLog, logger: Logger
+        configuration: KioskConfiguration, snapshot: SnapshotStore, visits: VisitLog, recorded: SyncTrigger,
+        statusChanges: SyncTrigger, logger: Logger
     ) throws -> (client: CentralClient, services: [any Service])? {
         guard let settings = configuration.central else { return nil }
         var token = settings.token ?? ""
@@ -397,7 +407,7 @@ extension KioskService {
             configuration: SnapshotSyncConfiguration(
                 publicKey: publicKey, stateDirectory: URL(fileURLWithPath: settings.stateDirectory),
                 interval: .milliseconds(Int64(settings.syncIntervalSeconds * 1000))),
-            logger: logger)
+            logger: logger, onChange: { statusChanges.request() })
         if let manifest = settings.initialManifestPath, let payload = settings.initialPayloadPath {
             do {
                 if let installed = try sync.installInitialSnapshot(
@@ -414,7 +424,7 @@ extension KioskService {
             configuration: VisitUploaderConfiguration(
                 interval: .milliseconds(Int64(settings.uploadIntervalSeconds * 1000)),
                 retention: .seconds(Int64(settings.visitRetentionDays * 24 * 3600))),
-            logger: logger)
+            logger: logger, recorded: recorded, onChange: { statusChanges.request() })
         return (client, [client, sync, uploader])
     }
 }

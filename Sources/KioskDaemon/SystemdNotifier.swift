@@ -1,5 +1,7 @@
 import Foundation
+import KioskCore
 public import Logging
+import Resolution
 public import ServiceLifecycle
 import Synchronization
 
@@ -14,7 +16,16 @@ import Synchronization
 /// The watchdog is not a timer that proves only that the process exists: each ping first asks the kiosk whether
 /// the tap pipeline answers and the input threads go round their loops. When they do not, the ping is withheld,
 /// `STATUS=` says what is stuck, and systemd restarts the service after `WatchdogSec=`.
+///
+/// It does not poll: between pings it sleeps until ``KioskHealthReporting/statusChanges`` is requested (an input,
+/// a visit, the snapshot or the centre changed), and rebuilds the status line then (at most every
+/// ``minimumStatusGap``, so a burst of taps costs a few rebuilds, not one each), at each ping, and after
+/// `statusInterval` without either (for what changes with time alone: the snapshot's age, the centre counted
+/// offline after its window).
 public struct SystemdNotifier: Service {
+    /// The shortest time between two rebuilds of the status line that changes asked for.
+    public static let minimumStatusGap: Duration = .milliseconds(250)
+
     private let socket: SystemdNotifySocket
     private let watchdog: SystemdWatchdog?
     private let health: any KioskHealthReporting
@@ -25,10 +36,11 @@ public struct SystemdNotifier: Service {
     ///   - socket: `$NOTIFY_SOCKET` (``SystemdNotifySocket/init(environment:)``).
     ///   - watchdog: `$WATCHDOG_USEC` (``SystemdWatchdog/init(environment:pid:)``), or `nil` for none.
     ///   - health: the kiosk (``KioskService``), or a fake in unit tests.
-    ///   - statusInterval: how often the status line is rebuilt and sent if it changed (default 2 s).
+    ///   - statusInterval: the longest time the status line goes without a rebuild when nothing asks for one and
+    ///     no ping is due (default 60 s; with the unit's watchdog the pings, every 15 s, come first).
     public init(
         socket: SystemdNotifySocket, watchdog: SystemdWatchdog?, health: any KioskHealthReporting,
-        statusInterval: Duration = .seconds(2), logger: Logger
+        statusInterval: Duration = .seconds(60), logger: Logger
     ) {
         self.socket = socket
         self.watchdog = watchdog
@@ -42,8 +54,9 @@ public struct SystemdNotifier: Service {
         send("READY=1\nSTATUS=\(lastStatus)")
         logger.info("told systemd READY=1", metadata: ["kiosk.watchdog_usec": "\(watchdog.map { "\($0.timeout)" } ?? "off")"])
         let clock = ContinuousClock()
-        let tick = min(statusInterval, watchdog?.pingInterval ?? statusInterval)
+        let changes = health.statusChanges
         var nextPing = clock.now
+        var rebuiltAt = clock.now
         var withheld = false
         let probe = LivenessProbe(health: health)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
@@ -63,6 +76,7 @@ public struct SystemdNotifier: Service {
                     send("WATCHDOG=1")
                 }
             }
+            rebuiltAt = clock.now  // while withheld too, or the refresh deadline would stay behind and spin the loop
             if !withheld {
                 let status = await health.statusLine()
                 if status != lastStatus {
@@ -70,7 +84,17 @@ public struct SystemdNotifier: Service {
                     lastStatus = status
                 }
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: tick) }
+            // Asleep until the next ping, a change, or the status interval; no timer beyond those.
+            let refreshAt = rebuiltAt + statusInterval
+            let wakeAt = watchdog == nil ? refreshAt : min(nextPing, refreshAt)
+            let requested = try? await cancelWhenGracefulShutdown {
+                try await changes.wait(upTo: wakeAt - clock.now)
+            }
+            let earliest = rebuiltAt + Self.minimumStatusGap
+            if requested == true, clock.now < earliest {
+                // Later changes are remembered by the trigger; the next rebuild sees them all.
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(until: earliest, clock: clock) }
+            }
         }
         send("STOPPING=1\nSTATUS=stopping")
     }
@@ -102,7 +126,7 @@ final class LivenessProbe: Sendable {
         return await withCheckedContinuation { (continuation: CheckedContinuation<String?, Never>) in
             let answer = FirstAnswer(continuation)
             let timer = Task {
-                try await Task.sleep(for: timeout)
+                try await DispatchSleep.sleep(for: timeout)  // cancelled at every answer: see DispatchSleep
                 answer.resume("the tap pipeline did not answer within \(timeout)")
             }
             Task {

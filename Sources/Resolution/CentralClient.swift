@@ -409,7 +409,8 @@ private final class DeadlineRace<T: Sendable>: Sendable {
             self.finish(continuation, with: result)
         }
         let timer = Task {
-            guard (try? await Task.sleep(for: .nanoseconds(nanoseconds))) != nil else { return }
+            // Cancelled when the answer comes first, as it usually does: see DispatchSleep.
+            guard (try? await DispatchSleep.sleep(for: .nanoseconds(nanoseconds))) != nil else { return }
             self.finish(continuation, with: .failure(timeout()))
         }
         tasks.withLock { $0 = (work, timer) }

@@ -86,12 +86,19 @@ public struct SnapshotSync: Service {
     private let client: CentralClient
     private let store: SnapshotStore
     private let logger: Logger
+    private let onChange: @Sendable () -> Void
 
-    public init(client: CentralClient, store: SnapshotStore, configuration: SnapshotSyncConfiguration, logger: Logger) {
+    /// - Parameter onChange: called by ``run()`` after each sync the centre answered (a snapshot installed, or the
+    ///   installed one is current), for displays of the snapshot and of the centre's reachability.
+    public init(
+        client: CentralClient, store: SnapshotStore, configuration: SnapshotSyncConfiguration, logger: Logger,
+        onChange: @escaping @Sendable () -> Void = {}
+    ) {
         self.client = client
         self.store = store
         self.configuration = configuration
         self.logger = logger
+        self.onChange = onChange
     }
 
     /// Syncs at start, then on the interval or at once when the client saw a 409 (key epoch rotated), until graceful
@@ -108,6 +115,7 @@ public struct SnapshotSync: Service {
                         "kiosk.snapshot.records": "\(metadata.recordCount)",
                     ])
                 }
+                onChange()
             } catch {
                 logger.warning("snapshot sync failed; the installed snapshot keeps serving", metadata: [
                     "kiosk.sync.error": "\(error.code.rawValue)", "kiosk.sync.detail": "\(error.detail)",

@@ -1,6 +1,7 @@
 public import Foundation
 public import Logging
 public import ServiceLifecycle
+import Synchronization
 
 /// Settings of ``VisitUploader``.
 public struct VisitUploaderConfiguration: Sendable {
@@ -39,12 +40,34 @@ public struct VisitUploader: Service {
     private let client: CentralClient
     private let log: VisitLog
     private let logger: Logger
+    private let recorded: SyncTrigger?
+    private let onChange: @Sendable () -> Void
 
-    public init(client: CentralClient, log: VisitLog, configuration: VisitUploaderConfiguration, logger: Logger) {
+    /// How long ``run()`` sleeps with nothing pending before it purges anyway (when it has a `recorded` trigger).
+    public static let idlePurgeInterval: Duration = .seconds(3600)
+    /// Times ``run()`` went to sleep with nothing pending, counted before each sleep (tests).
+    let idleSleeps = IdleSleeps()
+
+    final class IdleSleeps: Sendable {
+        let count = Atomic<Int>(0)
+    }
+
+    /// - Parameters:
+    ///   - recorded: requested whenever a visit is appended to the log. With it, ``run()`` sleeps while nothing is
+    ///     pending (waking at most every ``idlePurgeInterval`` to purge) and, once a visit is recorded, uploads
+    ///     after the interval, so visits still go in batches; without it, ``run()`` looks every interval.
+    ///   - onChange: called by ``run()`` after each round that uploaded visits or failed part-way (the pending
+    ///     count may have changed), for displays of the backlog and of the centre's reachability.
+    public init(
+        client: CentralClient, log: VisitLog, configuration: VisitUploaderConfiguration, logger: Logger,
+        recorded: SyncTrigger? = nil, onChange: @escaping @Sendable () -> Void = {}
+    ) {
         self.client = client
         self.log = log
         self.configuration = configuration
         self.logger = logger
+        self.recorded = recorded
+        self.onChange = onChange
     }
 
     /// Upload rounds until graceful shutdown; failures are logged and retried with backoff, never thrown.
@@ -54,10 +77,14 @@ public struct VisitUploader: Service {
             let wait: Duration
             do {
                 let uploaded = try await uploadPending()
-                if uploaded > 0 { logger.debug("visits uploaded", metadata: ["kiosk.visits.uploaded": "\(uploaded)"]) }
+                if uploaded > 0 {
+                    logger.debug("visits uploaded", metadata: ["kiosk.visits.uploaded": "\(uploaded)"])
+                    onChange()
+                }
                 failures = 0
                 wait = configuration.interval
             } catch {
+                onChange()
                 failures += 1
                 wait = backoff(afterFailures: failures)
                 logger.info(
@@ -71,6 +98,14 @@ public struct VisitUploader: Service {
                 logger.info("visit purge failed", metadata: ["kiosk.error": "\(error)"])
             }
             do {
+                if let recorded, failures == 0, (try? log.pendingCount()) == 0 {
+                    // Nothing to send: asleep until a visit is recorded (then the interval, for a batch).
+                    idleSleeps.count.add(1, ordering: .releasing)
+                    let woken = try await cancelWhenGracefulShutdown {
+                        try await recorded.wait(upTo: Self.idlePurgeInterval)
+                    }
+                    if !woken { continue }
+                }
                 try await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
             } catch {
                 return

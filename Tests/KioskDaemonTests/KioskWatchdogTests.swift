@@ -6,6 +6,7 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 import Testing
+import VirtualCard
 
 /// The systemd notifier over the real `KioskService` (pcscd with vpcd, SQLite snapshot and visit log, the renderer on
 /// a pseudo-terminal), sending to a real datagram socket: READY once the kiosk runs, a STATUS line built from the
@@ -60,6 +61,39 @@ struct KioskWatchdogTests {
             try await listener.waitFor("WATCHDOG after recovery", after: resumedFrom) { $0 == "WATCHDOG=1" }
         }
         try await listener.waitFor("STOPPING") { $0.hasPrefix("STOPPING=1") }
+    }
+    /// No timer to lean on here (an hour's status interval, no watchdog): the STATUS line still follows the real
+    /// kiosk, because its parts ask for a new line when what it shows changes: the reader arriving (the health
+    /// board) and a tap's visit (the visit recorder).
+    @Test func statusFollowsTheKioskWithoutPolling() async throws {
+        let listener = try NotifyListener()
+        defer { listener.stop() }
+        var assembly = KioskUnderTest.Assembly()
+        let socketPath = listener.notifySocket
+        assembly.extraServices = { service in
+            var logger = Logger(label: "kiosk.test.notifier")
+            logger.logLevel = .critical
+            return [
+                SystemdNotifier(
+                    socket: try SystemdNotifySocket(path: socketPath), watchdog: nil, health: service,
+                    statusInterval: .seconds(3600), logger: logger)
+            ]
+        }
+        try await KioskUnderTest.with(
+            status: "normal", configure: { $0.scanners.discover = false }, assembly: assembly
+        ) { kiosk in
+            try await listener.waitFor("STATUS with the reader", timeout: .seconds(20)) {
+                $0.contains("readers 1 · ") && $0.contains("0 visits waiting")
+            }
+            let slot = kiosk.harness.slot(0)
+            try slot.insert(PBOCCardImage())
+            _ = try await kiosk.nextFrame("tap", timeout: .seconds(20)) { $0.tapToFrame != nil }
+            try await listener.waitFor("STATUS after the tap", timeout: .seconds(20)) {
+                $0.hasPrefix("STATUS=readers 1 · ") && $0.hasSuffix("1 visit waiting")
+            }
+            try await kiosk.harness.remove(slot, waitingForReader: 0)
+            #expect(!listener.messages.contains("WATCHDOG=1"))
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import KioskDaemon
 import Logging
+import Resolution
 import ServiceLifecycle
 import Synchronization
 import Testing
@@ -17,7 +18,13 @@ struct SystemdNotifierTests {
     final class FakeHealth: KioskHealthReporting {
         let stuck = Atomic<Bool>(false)
         let status = Mutex("readers 1 · scanners 0")
-        func statusLine() async -> String { status.withLock { $0 } }
+        let statusChanges = SyncTrigger()
+        /// How often the notifier asked for the status line.
+        let statusReads = Atomic<Int>(0)
+        func statusLine() async -> String {
+            statusReads.add(1, ordering: .relaxed)
+            return status.withLock { $0 }
+        }
         func livenessProblem() async -> String? { stuck.load(ordering: .acquiring) ? "fake pipeline stuck" : nil }
     }
 
@@ -100,6 +107,37 @@ struct SystemdNotifierTests {
         }
         try await listener.waitFor("STOPPING") { $0.hasPrefix("STOPPING=1") }
         #expect(listener.messages.last?.hasPrefix("STOPPING=1") == true)
+    }
+
+    /// No timer rebuilds the line here (an hour's status interval, no watchdog): a change goes out because the
+    /// health reporter asked for it, and until it asks, the line is not read again.
+    @Test func statusFollowsRequestedChangesWithoutPolling() async throws {
+        let listener = try NotifyListener()
+        defer { listener.stop() }
+        let health = FakeHealth()
+        let notifier = SystemdNotifier(
+            socket: try SystemdNotifySocket(path: listener.notifySocket), watchdog: nil, health: health,
+            statusInterval: .seconds(3600), logger: Self.logger)
+        let group = ServiceGroup(services: [notifier], logger: Self.logger)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            try await listener.waitFor("READY") { $0.hasPrefix("READY=1\nSTATUS=readers 1") }
+            // Read once for READY and once on entering the loop; then asleep until a request.
+            while health.statusReads.load(ordering: .relaxed) < 2 { try await Task.sleep(for: .milliseconds(10)) }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(health.statusReads.load(ordering: .relaxed) == 2, "read without a request")
+
+            for readers in 2...4 {
+                health.status.withLock { $0 = "readers \(readers) · scanners 1" }
+                health.statusChanges.request()
+                try await listener.waitFor("STATUS readers \(readers)") { $0 == "STATUS=readers \(readers) · scanners 1" }
+            }
+            #expect(!listener.messages.contains("WATCHDOG=1"))
+
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        try await listener.waitFor("STOPPING") { $0.hasPrefix("STOPPING=1") }
     }
 
     @Test func withoutAWatchdogNoPings() async throws {

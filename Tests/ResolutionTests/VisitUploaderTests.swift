@@ -2,6 +2,7 @@ import Foundation
 import KioskCore
 import Logging
 import ServiceLifecycle
+import Synchronization
 import Testing
 
 @testable import Resolution
@@ -81,6 +82,52 @@ import Testing
             #expect(central.read { $0.visits.count } == 40)
             #expect(central.read { $0.visitPosts } >= 3)
             #expect(try log.pendingCount() == 0)
+        }
+    }
+
+    /// With a `recorded` trigger the uploader does not look at the log while nothing is pending: a visit appended
+    /// without a request stays unsent (with a 50 ms interval, the uploader without a trigger sends it at once);
+    /// the request wakes it and the visit goes after the interval.
+    @Test func withARecordedTriggerItSleepsUntilAVisitIsRecorded() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let log = try VisitLog(path: dir.path("visits.sqlite"))
+        let visits = Self.visits(2)
+        try log.append(visits[0])
+        let central = FakeCentral()
+        let recorded = SyncTrigger()
+        let changes = Atomic<Int>(0)
+        try await central.run { baseURL in
+            let client = try OnlineResolverTests.client(baseURL)
+            let uploader = VisitUploader(
+                client: client, log: log, configuration: VisitUploaderConfiguration(interval: .milliseconds(50)),
+                logger: Self.logger, recorded: recorded, onChange: { changes.add(1, ordering: .relaxed) })
+            let group = ServiceGroup(configuration: .init(services: [client, uploader], logger: Self.logger))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                // The visit already in the log goes at once; then the uploader sleeps.
+                let deadline = ContinuousClock.now + .seconds(20)
+                while uploader.idleSleeps.count.load(ordering: .acquiring) < 1, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                #expect(uploader.idleSleeps.count.load(ordering: .acquiring) == 1)
+                #expect(central.read { $0.visits.count } == 1)
+                #expect(changes.load(ordering: .relaxed) == 1, "onChange after the round that uploaded")
+
+                try log.append(visits[1])
+                try await Task.sleep(for: .milliseconds(500))
+                #expect(central.read { $0.visits.count } == 1, "the sleeping uploader sent a visit nobody announced")
+                #expect(uploader.idleSleeps.count.load(ordering: .acquiring) == 1)
+
+                recorded.request()
+                while central.read({ $0.visits.count }) < 2, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                #expect(central.read { $0.visits.count } == 2)
+                #expect(try log.pendingCount() == 0)
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import KioskTestSupport
 @testable import SmartCard
+import Synchronization
 import Testing
 import VirtualCard
 
@@ -51,6 +52,40 @@ struct PCSCTests {
         print("remove → cardRemoved: \((ContinuousClock.now - removedAt).ms)")
         #expect(!probe.all.contains { $0.isCardPresent(in: reader1) })
         await probe.stop()
+    }
+
+    /// An idle monitor sleeps in `SCardGetStatusChange`: once it has reported the readers and is waiting, it makes
+    /// no further call to pcscd until something happens or its wait timeout (15 s by default) passes; it does not
+    /// poll. A card laid on a reader still wakes it.
+    @Test func idleMonitorDoesNotPoll() async throws {
+        try await harness.waitForReader(0, hasCard: false)
+        let probe = MonitorProbe()
+        let timeout = probe.monitor.configuration.waitTimeout
+        #expect(timeout >= .seconds(10) && timeout <= .seconds(15), "keep it below the watchdog's stall limit")
+        try await probe.next("readerAdded 0") { $0 == .readerAdded(reader0) }
+        try await probe.next("readerAdded 1") { $0 == .readerAdded(reader1) }
+        // The first wait answers every reader's state at once (UNAWARE); the second blocks.
+        let core = probe.monitor.core
+        let deadline = ContinuousClock.now + .seconds(10)
+        while core.waitsStarted.load(ordering: .acquiring) < 2 {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("the monitor never started its second wait")
+                await probe.stop()
+                return
+            }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        let settled = core.waitsStarted.load(ordering: .acquiring)
+        try await Task.sleep(for: .seconds(2))
+        #expect(core.waitsStarted.load(ordering: .acquiring) == settled, "the idle monitor called pcscd again")
+        #expect(probe.pending.isEmpty, "\(probe.pending)")
+
+        let slot = harness.slot(0)
+        try slot.insert(PPSECard())
+        try await probe.next("cardPresent 0") { $0.isCardPresent(in: reader0) }
+        await probe.stop()
+        try await harness.remove(slot, waitingForReader: 0)
     }
 
     @Test func cardAlreadyPresentAtStartIsReported() async throws {

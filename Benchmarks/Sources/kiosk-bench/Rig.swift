@@ -403,17 +403,21 @@ struct ProcessFigures {
     }
 }
 
-/// Wake-ups per second of a process over `window`, and the threads that woke (name: wake-ups) — threads that came or
-/// went during the window count from 0.
+/// Wake-ups per second of a process over `window`, and the threads that woke (name: wake-ups). /proc is read every
+/// 100 ms, so a thread that exits during the window (libdispatch retires idle workers after 5 s and starts new ones
+/// on demand) still counts with its last reading; a thread that starts during it counts from 0.
 func idleWakeUps(of pid: Int32, over window: Duration) -> (perSecond: Double, byThread: [(String, Int)]) {
     let before = ProcessFigures(pid: pid).contextSwitches
+    var last = before
     let start = ContinuousClock.now
-    sleep(window)
-    let after = ProcessFigures(pid: pid).contextSwitches
+    while ContinuousClock.now - start < window {
+        sleep(min(.milliseconds(100), window - (ContinuousClock.now - start)))
+        for (tid, thread) in ProcessFigures(pid: pid).contextSwitches { last[tid] = thread }
+    }
     let seconds = (ContinuousClock.now - start).seconds
     var byName: [String: Int] = [:]
     var total = 0
-    for (tid, thread) in after {
+    for (tid, thread) in last {
         let delta = thread.switches - (before[tid]?.switches ?? 0)
         total += delta
         byName[thread.name, default: 0] += delta

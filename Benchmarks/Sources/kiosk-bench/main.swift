@@ -10,9 +10,11 @@ let usage = """
            kiosk-bench raster [--frames 50] [--json FILE]         layout + glyphs only, glyph cache cold and warm
            kiosk-bench fb [--frames 300] [--json FILE]            convert + compare + copy only, per panel geometry
            kiosk-bench tap [--taps 1000] [--memory-taps 10000] [--idle-seconds 30] [--people FILE] [--keep] [--json FILE]
+           kiosk-bench idle [--seconds 60] [--states snapshot,online,centre-gone] [--people FILE] [--keep] [--json FILE]
+                                                                  wake-ups per second of an idle kioskd, per thread
            kiosk-bench soak [--taps 100000] [--seed N] [--scan-pause-ms 25] [--people FILE] [--keep] [--json FILE]
            kiosk-bench table FILE.json… [--json FILE]            the figures of earlier runs as one table
-    tap and soak run as root: they start a private pcscd (scripts/private-pcscd.sh) and the release kioskd and
+    tap, idle and soak run as root: they start a private pcscd (scripts/private-pcscd.sh) and the release kioskd and
     kiosk-central built next to kiosk-bench (make bench / make soak build them).
     """
 
@@ -97,6 +99,16 @@ case "tap":
         taps: count("--taps", default: 1000), memoryTaps: count("--memory-taps", default: 10_000),
         idleSeconds: count("--idle-seconds", default: 30), people: peopleFile, keep: arguments.contains("--keep"))
     run("tap") { try bench.run() }
+case "idle":
+    let names = (option("--states") ?? "snapshot,online,centre-gone").split(separator: ",").map(String.init)
+    let states = names.compactMap(IdleBenchmark.State.init(rawValue:))
+    guard states.count == names.count, !states.isEmpty else {
+        print(usage)
+        exit(64)
+    }
+    let bench = IdleBenchmark(
+        seconds: count("--seconds", default: 60), states: states, people: peopleFile, keep: arguments.contains("--keep"))
+    run("idle") { try bench.run() }
 case "soak":
     let soak = SoakBenchmark(
         taps: count("--taps", default: 100_000), people: peopleFile,

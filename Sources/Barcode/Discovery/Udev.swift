@@ -96,6 +96,7 @@ enum Udev {
             self.wakeWrite = wakeWrite
             let handles = Handles(udev: udev, monitor: monitor)
             let thread = Thread { [self] in
+                Thread.current.name = "udev-monitor"  // from inside: names the OS thread
                 let fd = udev_monitor_get_fd(handles.monitor)
                 loop: while true {
                     guard let revents = try? Syscall.poll([fd, wakeRead], timeoutMilliseconds: -1) else { break }
@@ -117,7 +118,6 @@ enum Udev {
                 }
                 logger.debug("udev monitor stopped")
             }
-            thread.name = "udev monitor"
             thread.start()
         }
 

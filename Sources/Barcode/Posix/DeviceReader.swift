@@ -54,6 +54,11 @@ final class DeviceReader: Sendable {
         self.wakeWrite = wakeWrite
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
         let thread = Thread { [self] in
+            // From inside: names the OS thread, at most 15 bytes (`scan ttyUSB0`, `scan event3`, `scan pts/4`).
+            let parts = name.split(separator: "/")
+            let numbered = parts.count > 1 && parts.last!.allSatisfy(\.isNumber)
+            let device = parts.suffix(numbered ? 2 : 1).joined(separator: "/")
+            Thread.current.name = String(decoding: "scan \(device)".utf8.prefix(15), as: UTF8.self)
             let end = Self.loop(
                 fd: fd, wake: wakeRead, name: name, handler: handler, readSize: readSize,
                 logger: logger, emit: emit)
@@ -65,7 +70,6 @@ final class DeviceReader: Sendable {
             }
             ended(end)
         }
-        thread.name = "scanner \(name)"
         thread.start()
     }
 

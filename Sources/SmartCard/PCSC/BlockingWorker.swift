@@ -36,9 +36,9 @@ final class BlockingWorker: Sendable {
         self.name = name
         let storage = self.storage
         let thread = Thread {
+            Thread.current.name = String(decoding: name.utf8.prefix(15), as: UTF8.self)  // the OS thread's name
             while let job = storage.next() { job() }
         }
-        thread.name = name
         thread.start()
     }
 

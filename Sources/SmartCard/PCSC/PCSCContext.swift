@@ -56,25 +56,28 @@ public final class PCSCContext: Sendable {
         !isReleased && SCardIsValidContext(handle) == 0
     }
 
-    /// The names of the readers pcscd knows, in its order (`SCardListReaders`, called twice: once for the length of
-    /// the multi-string `"a\0b\0\0"`, once to fill it).
+    /// The names of the readers pcscd knows, in its order (`SCardListReaders` into a buffer that holds any reader
+    /// list pcsc-lite can have: one round trip to pcscd; if it reports a longer list, again with that length).
     ///
     /// Blocks while another thread waits in `SCardGetStatusChange` on this context.
     /// - Returns: reader names; empty when pcscd has none (`SCARD_E_NO_READERS_AVAILABLE`).
-    /// - Throws: ``PCSCError/isServiceLost`` errors; `SCARD_E_INSUFFICIENT_BUFFER` if readers were added between the
-    ///   two calls more than twice in a row.
+    /// - Throws: ``PCSCError/isServiceLost`` errors; `SCARD_E_INSUFFICIENT_BUFFER` if the list kept outgrowing the
+    ///   length pcscd had just given, three times in a row.
     public func listReaders() throws(PCSCError) -> [String] {
+        // pcsc-lite 1.9.9: at most PCSCLITE_MAX_READERS_CONTEXTS (16) names of MAX_READERNAME (128) bytes, each with
+        // its NUL, and the final NUL.
+        var capacity: DWORD = 16 * 128 + 1
         for _ in 0..<3 {
-            var length: DWORD = 0
-            var rv = SCardListReaders(handle, nil, nil, &length)
+            var buffer = [CChar](repeating: 0, count: Int(capacity) + 1)
+            var length = capacity
+            let rv = SCardListReaders(handle, nil, &buffer, &length)
             if rv == PCSCError.SCARD_E_NO_READERS_AVAILABLE.code { return [] }
+            if rv == PCSCError.SCARD_E_INSUFFICIENT_BUFFER.code {
+                capacity = max(length, capacity * 2)
+                continue
+            }
             try PCSCError.check(rv, "SCardListReaders")
-            var buffer = [CChar](repeating: 0, count: Int(length) + 1)
-            rv = SCardListReaders(handle, nil, &buffer, &length)
-            if rv == PCSCError.SCARD_E_NO_READERS_AVAILABLE.code { return [] }
-            if rv == PCSCError.SCARD_E_INSUFFICIENT_BUFFER.code { continue }
-            try PCSCError.check(rv, "SCardListReaders")
-            return Self.parseMultiString(buffer.prefix(Int(length)))
+            return Self.parseMultiString(buffer.prefix(Int(min(length, capacity))))
         }
         throw PCSCError(code: PCSCError.SCARD_E_INSUFFICIENT_BUFFER.code, function: "SCardListReaders")
     }

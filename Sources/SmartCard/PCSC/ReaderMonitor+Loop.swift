@@ -163,6 +163,7 @@ struct MonitorLoop {
         core.gate.parkIfHeld { core.stopRequested.load(ordering: .acquiring) }
         if stopping { return }
         let timeout = DWORD(max(1, core.configuration.waitTimeout.milliseconds))
+        core.waitsStarted.add(1, ordering: .releasing)
         let rv = states.withUnsafeMutableBufferPointer { buffer in
             SCardGetStatusChange(context.handle, timeout, buffer.baseAddress, DWORD(buffer.count))
         }
@@ -174,8 +175,11 @@ struct MonitorLoop {
             consecutiveFailures = 0
             backoff = core.configuration.initialBackoff
             for i in order.indices { update(order[i], with: states[i], at: now) }
-            if states[order.count].dwEventState & DWORD(SCARD_STATE_CHANGED) != 0 { needsList = true }
+            // Whether or not the PnP reader fired: pcsc-lite 1.9.9 counts readers from the start of each wait, so
+            // one that arrived since this wait's start would not fire the next. One list (a round trip) per event.
+            needsList = true
         case .SCARD_E_TIMEOUT:
+            // The backstop for a reader that arrived just before this wait started (see ReaderMonitor).
             consecutiveFailures = 0
             backoff = core.configuration.initialBackoff
             needsList = true

@@ -6,10 +6,18 @@ import Synchronization
 /// Watches every PC/SC reader and reports readers and cards as ``ReaderEvent``s.
 ///
 /// The monitor owns a dedicated thread and its own PC/SC context, because pcsc-lite locks a context for the whole of
-/// `SCardGetStatusChange`; card I/O must use another context (``PCSCCardReader``). The thread loops over
-/// `SCardGetStatusChange` on all readers plus the `\\?PnP?\Notification` pseudo-reader, with a bounded timeout
-/// (``Configuration/waitTimeout``, 1 s), and re-lists readers when the PnP reader fires and on every timeout
-/// (pcsc-lite 1.9.9 reports only reader-count changes that happen during a wait).
+/// `SCardGetStatusChange`; card I/O must use another context (``PCSCCardReader``). The thread sleeps in
+/// `SCardGetStatusChange` on all readers plus the `\\?PnP?\Notification` pseudo-reader, so a card or a reader coming
+/// or going wakes it; it never polls. It re-lists readers before the next wait whenever a wait returned: on an event
+/// (the PnP reader fired, a card changed) and when the wait timed out (``Configuration/waitTimeout``, 15 s).
+///
+/// The timeout is the backstop for one pcsc-lite 1.9.9 behaviour: the client compares the reader count with the
+/// count *at the start of each wait* (it ignores the count newer versions take in the PnP reader's
+/// `dwCurrentState`), so a reader that arrives between the list and the start of the next wait fires nothing. Listing
+/// again after every return leaves that window at microseconds; the timeout bounds the delay if a reader lands in it.
+/// The timeout also bounds each round for ``isResponsive(within:)``. Waits on an idle kiosk cost one wake-up of this
+/// thread per timeout and two pcscd round trips (list, wait); a removed reader fails the next wait at once
+/// (`SCARD_E_UNKNOWN_READER`), and pcscd stopping fails it at once too (the socket closes).
 ///
 /// Each reader's `dwEventState` carries an event counter in its upper 16 bits that pcscd advances on every insertion and
 /// removal. The monitor passes `dwEventState & ~SCARD_STATE_CHANGED` back as the next `dwCurrentState`, so a remove and
@@ -35,7 +43,9 @@ public final class ReaderMonitor: Sendable {
         /// Readers whose name contains any of these substrings are ignored entirely (compare pcsc-lite's
         /// `PCSCLITE_FILTER_IGNORE_READER_NAMES`, which does the same inside pcscd). Default: none.
         public var ignoredReaderNameSubstrings: [String]
-        /// Longest single `SCardGetStatusChange` wait. Default 1 s.
+        /// Longest single `SCardGetStatusChange` wait: how late a reader that arrives just before a wait starts is
+        /// noticed (see the type's documentation), and the longest round of the loop. Default 15 s; keep it well
+        /// below the stall limit given to ``ReaderMonitor/isResponsive(within:)``.
         public var waitTimeout: Duration
         /// First delay before re-establishing a context with pcscd. Default 100 ms.
         public var initialBackoff: Duration
@@ -46,7 +56,7 @@ public final class ReaderMonitor: Sendable {
 
         public init(
             ignoredReaderNameSubstrings: [String] = [],
-            waitTimeout: Duration = .seconds(1),
+            waitTimeout: Duration = .seconds(15),
             initialBackoff: Duration = .milliseconds(100),
             maximumBackoff: Duration = .seconds(2),
             cancelResendInterval: Duration = .milliseconds(10)
@@ -103,9 +113,10 @@ public final class ReaderMonitor: Sendable {
     public var isStopped: Bool { core.isStopped }
 
     /// Whether the monitor thread is alive: it went round its loop within `limit`, or it is not meant to be running
-    /// (not started yet, or stopped on request). A round takes at most ``Configuration/waitTimeout`` (1 s) or the
-    /// backoff (at most ``Configuration/maximumBackoff``), so a `limit` of several seconds above both only fails
-    /// when the thread is stuck in a call that never returns, or has exited without being asked to.
+    /// (not started yet, or stopped on request). A round takes at most ``Configuration/waitTimeout`` (15 s) plus a
+    /// reader list, or the backoff (at most ``Configuration/maximumBackoff``), so a `limit` well above both (twice
+    /// the wait timeout) only fails when the thread is stuck in a call that never returns (pcscd hung mid-answer),
+    /// or has exited without being asked to.
     /// For the watchdog (`WATCHDOG=1` only while this holds).
     public func isResponsive(within limit: Duration) -> Bool {
         if core.stopRequested.load(ordering: .acquiring) { return true }
@@ -147,6 +158,8 @@ final class MonitorCore: Sendable {
     /// Beaten by the loop thread every round (each round waits at most ``ReaderMonitor/Configuration/waitTimeout``
     /// or sleeps at most the backoff).
     let heartbeat = LoopHeartbeat()
+    /// `SCardGetStatusChange` calls started, counted just before each (tests: an idle monitor makes no more).
+    let waitsStarted = Atomic<Int>(0)
 
     init(configuration: ReaderMonitor.Configuration, logger: Logger) {
         self.configuration = configuration
@@ -163,11 +176,13 @@ final class MonitorCore: Sendable {
         guard shouldStart else { return }
         continuation.onTermination = { [weak self] _ in self?.stop() }
         let thread = Thread { [self] in
+            // Named from inside: on Linux, Foundation gives the OS thread (what /proc, `top -H` and the idle
+            // benchmark show) a name set on the running thread only, and only one of at most 15 bytes.
+            Thread.current.name = "pcsc-monitor"
             var loop = MonitorLoop(core: self)
             loop.run()
             finish()
         }
-        thread.name = "pcsc-monitor"
         thread.start()
     }
 
@@ -182,13 +197,13 @@ final class MonitorCore: Sendable {
         // pcsc-lite drops an SCardCancel that arrives before the wait has begun: resend until the loop is done.
         let interval = UInt32(max(1, configuration.cancelResendInterval.milliseconds) * 1000)
         let cancelThread = Thread { [self] in
+            Thread.current.name = "pcsc-cancel"
             while !isStopped {
                 let handle = currentContext.load(ordering: .acquiring)
                 if handle != 0 { PCSCContext.cancel(handle: handle) }
                 usleep(interval)
             }
         }
-        cancelThread.name = "pcsc-monitor-cancel"
         cancelThread.start()
     }
 

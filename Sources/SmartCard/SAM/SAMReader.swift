@@ -204,11 +204,11 @@ final class SAMReaderCore: Sendable {
         guard shouldStart else { return }
         continuation.onTermination = { [weak self] _ in self?.stop() }
         let thread = Thread { [self] in
+            Thread.current.name = "sam-reader"  // from inside: names the OS thread (see ReaderMonitor)
             var loop = SAMReaderLoop(core: self)
             loop.run()
             finish()
         }
-        thread.name = "sam-reader"
         thread.start()
     }
 
