@@ -120,7 +120,8 @@ import Testing
                 #expect(uploader.idleSleeps.count.load(ordering: .acquiring) == 1)
 
                 recorded.request()
-                while central.read({ $0.visits.count }) < 2, ContinuousClock.now < deadline {
+                // The centre has the visit before the uploader marks it uploaded in the log: wait for both.
+                while try central.read({ $0.visits.count }) < 2 || log.pendingCount() > 0, ContinuousClock.now < deadline {
                     try await Task.sleep(for: .milliseconds(10))
                 }
                 #expect(central.read { $0.visits.count } == 2)
