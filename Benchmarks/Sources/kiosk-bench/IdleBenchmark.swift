@@ -65,13 +65,8 @@ struct IdleBenchmark {
                 binary: binaryDirectory.appendingPathComponent("kiosk-central"), people: people, directory: directory)
             try central.start()
             defer { central.stop() }
-            let kioskd = try KioskdUnderBench(
-                binary: binaryDirectory.appendingPathComponent("kioskd"),
-                arguments: [
-                    "--snapshot", directory.appendingPathComponent("snapshot.sqlite").path,
-                    "--visit-log", directory.appendingPathComponent("visits.sqlite").path, "--venue-name", "Bench",
-                ] + central.kioskdArguments,
-                pcscdSocket: pcscd.socketPath, directory: directory)
+            let kioskd = try KioskdUnderBench.online(
+                central: central, directory: directory, venue: "Bench", pcscdSocket: pcscd.socketPath)
             defer { kioskd.stop() }
             _ = try kioskd.waitUntilReady()
             guard kioskd.log.wait(from: 0, timeout: .seconds(30), where: { $0.hasPrefix("<6>snapshot installed") }) != nil

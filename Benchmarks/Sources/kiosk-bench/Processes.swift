@@ -101,6 +101,20 @@ final class KioskdUnderBench {
     }
 }
 
+extension KioskdUnderBench {
+    /// The release `kioskd` of this build with its snapshot and visit log in `directory`, answering from `central`
+    /// (and syncing its snapshot from it), on the private pcscd at `pcscdSocket`.
+    static func online(central: CentralUnderBench, directory: URL, venue: String, pcscdSocket: String) throws -> KioskdUnderBench {
+        try KioskdUnderBench(
+            binary: binaryDirectory.appendingPathComponent("kioskd"),
+            arguments: [
+                "--snapshot", directory.appendingPathComponent("snapshot.sqlite").path,
+                "--visit-log", directory.appendingPathComponent("visits.sqlite").path, "--venue-name", venue,
+            ] + central.kioskdArguments,
+            pcscdSocket: pcscdSocket, directory: directory)
+    }
+}
+
 /// `kiosk-central` (release build) on 127.0.0.1 with the given people, a signing key and one kiosk token; can be
 /// stopped and started again on the same port.
 final class CentralUnderBench {

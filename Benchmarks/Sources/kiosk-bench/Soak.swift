@@ -42,13 +42,8 @@ struct SoakBenchmark {
             central.resume()
             central.stop()
         }
-        let kioskd = try KioskdUnderBench(
-            binary: binaryDirectory.appendingPathComponent("kioskd"),
-            arguments: [
-                "--snapshot", work.appendingPathComponent("snapshot.sqlite").path,
-                "--visit-log", work.appendingPathComponent("visits.sqlite").path, "--venue-name", "Soak",
-            ] + central.kioskdArguments,
-            pcscdSocket: pcscd.socketPath, directory: work)
+        let kioskd = try KioskdUnderBench.online(
+            central: central, directory: work, venue: "Soak", pcscdSocket: pcscd.socketPath)
         defer { kioskd.stop() }
         _ = try kioskd.waitUntilReady()
         guard kioskd.log.wait(from: 0, timeout: .seconds(30), where: { $0.hasPrefix("<6>snapshot installed") }) != nil else {

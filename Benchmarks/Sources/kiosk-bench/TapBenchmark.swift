@@ -85,13 +85,8 @@ struct TapBenchmark {
             binary: binaryDirectory.appendingPathComponent("kiosk-central"), people: people, directory: onlineDirectory)
         try central.start()
         defer { central.stop() }
-        let online = try KioskdUnderBench(
-            binary: binaryDirectory.appendingPathComponent("kioskd"),
-            arguments: [
-                "--snapshot", onlineDirectory.appendingPathComponent("snapshot.sqlite").path,
-                "--visit-log", onlineDirectory.appendingPathComponent("visits.sqlite").path, "--venue-name", "Bench",
-            ] + central.kioskdArguments,
-            pcscdSocket: pcscd.socketPath, directory: onlineDirectory)
+        let online = try KioskdUnderBench.online(
+            central: central, directory: onlineDirectory, venue: "Bench", pcscdSocket: pcscd.socketPath)
         defer { online.stop() }
         let onlineReady = try online.waitUntilReady()
         figures.append(Figure(benchmark: "kioskd", metric: "start → READY=1 (with central)", value: onlineReady.milliseconds, unit: "ms", goal: nil))
