@@ -41,17 +41,9 @@ struct IdleBenchmark {
         var figures: [Figure] = []
 
         if states.contains(.snapshot) {
-            let directory = work.appendingPathComponent("snapshot")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let snapshotPath = directory.appendingPathComponent("snapshot.sqlite").path
-            try SnapshotImporter.importPeople(file: people, into: try SnapshotStore(path: snapshotPath))
-            let kioskd = try KioskdUnderBench(
-                binary: binaryDirectory.appendingPathComponent("kioskd"),
-                arguments: [
-                    "--snapshot", snapshotPath, "--visit-log", directory.appendingPathComponent("visits.sqlite").path,
-                    "--venue-name", "Bench",
-                ],
-                pcscdSocket: pcscd.socketPath, directory: directory)
+            let kioskd = try KioskdUnderBench.offline(
+                people: people, directory: work.appendingPathComponent("snapshot"), venue: "Bench",
+                pcscdSocket: pcscd.socketPath)
             defer { kioskd.stop() }
             _ = try kioskd.waitUntilReady()
             figures += measure(.snapshot, kioskd)

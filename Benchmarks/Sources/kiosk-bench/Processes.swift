@@ -1,4 +1,5 @@
 import Foundation
+import Resolution
 
 #if canImport(Glibc)
 import Glibc
@@ -102,6 +103,21 @@ final class KioskdUnderBench {
 }
 
 extension KioskdUnderBench {
+    /// The release `kioskd` of this build answering from a snapshot of `people` only (no centre), with its snapshot
+    /// and visit log in `directory` (created), on the private pcscd at `pcscdSocket`.
+    static func offline(people: URL, directory: URL, venue: String, pcscdSocket: String) throws -> KioskdUnderBench {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let snapshotPath = directory.appendingPathComponent("snapshot.sqlite").path
+        try SnapshotImporter.importPeople(file: people, into: try SnapshotStore(path: snapshotPath))
+        return try KioskdUnderBench(
+            binary: binaryDirectory.appendingPathComponent("kioskd"),
+            arguments: [
+                "--snapshot", snapshotPath, "--visit-log", directory.appendingPathComponent("visits.sqlite").path,
+                "--venue-name", venue,
+            ],
+            pcscdSocket: pcscdSocket, directory: directory)
+    }
+
     /// The release `kioskd` of this build with its snapshot and visit log in `directory`, answering from `central`
     /// (and syncing its snapshot from it), on the private pcscd at `pcscdSocket`.
     static func online(central: CentralUnderBench, directory: URL, venue: String, pcscdSocket: String) throws -> KioskdUnderBench {

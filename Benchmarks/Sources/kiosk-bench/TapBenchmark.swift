@@ -34,17 +34,9 @@ struct TapBenchmark {
         var figures: [Figure] = []
 
         // 1. Snapshot only.
-        let snapshotDirectory = work.appendingPathComponent("snapshot")
-        try FileManager.default.createDirectory(at: snapshotDirectory, withIntermediateDirectories: true)
-        let snapshotPath = snapshotDirectory.appendingPathComponent("snapshot.sqlite").path
-        try SnapshotImporter.importPeople(file: people, into: try SnapshotStore(path: snapshotPath))
-        let offline = try KioskdUnderBench(
-            binary: binaryDirectory.appendingPathComponent("kioskd"),
-            arguments: [
-                "--snapshot", snapshotPath, "--visit-log", snapshotDirectory.appendingPathComponent("visits.sqlite").path,
-                "--venue-name", "Bench",
-            ],
-            pcscdSocket: pcscd.socketPath, directory: snapshotDirectory)
+        let offline = try KioskdUnderBench.offline(
+            people: people, directory: work.appendingPathComponent("snapshot"), venue: "Bench",
+            pcscdSocket: pcscd.socketPath)
         defer { offline.stop() }
         let ready = try offline.waitUntilReady()
         figures.append(Figure(benchmark: "kioskd", metric: "start → READY=1 (snapshot only)", value: ready.milliseconds, unit: "ms", goal: nil))
