@@ -237,27 +237,10 @@ final class PseudoTerminal: Sendable {
         while ContinuousClock.now < deadline {
             let all = text
             let tail = String(all.dropFirst(min(offset, all.count)))
-            if Self.plain(tail).contains(wanted) { return all }
+            if TerminalText.plain(tail).contains(wanted) { return all }
             try await Task.sleep(for: .milliseconds(20))
         }
-        throw TestFailure("terminal never showed '\(needle)'; it shows:\n\(Self.plain(String(text.suffix(2000))))")
-    }
-
-    /// Text without CSI escape sequences and without white space.
-    static func plain(_ text: String) -> String {
-        var out = ""
-        var iterator = text.unicodeScalars.makeIterator()
-        while let scalar = iterator.next() {
-            if scalar == "\u{1B}" {
-                guard let next = iterator.next() else { break }
-                if next == "[" {
-                    while let c = iterator.next(), !(0x40...0x7E).contains(c.value) {}
-                }
-                continue
-            }
-            if !scalar.properties.isWhitespace { out.unicodeScalars.append(scalar) }
-        }
-        return out
+        throw TestFailure("terminal never showed '\(needle)'; it shows:\n\(TerminalText.plain(String(text.suffix(2000))))")
     }
 
     func close() {

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Glibc
 import KioskCore
+import KioskTestSupport
 import Synchronization
 import Testing
 
@@ -255,14 +256,14 @@ final class KioskdProcess: Sendable {
     var allLines: [String] { captured.withLock { $0.lines } }
 
     /// What the terminal renderer wrote (with `captureScreen`), escape sequences and white space removed.
-    var screen: String { Self.plain(String(decoding: screenBuffer.bytes.withLock { $0 }, as: UTF8.self)) }
+    var screen: String { TerminalText.plain(String(decoding: screenBuffer.bytes.withLock { $0 }, as: UTF8.self)) }
 
     /// The screen output so far, in bytes (an offset for ``screen(after:)``).
     var screenByteCount: Int { screenBuffer.bytes.withLock { $0.count } }
 
     /// The screen output after `offset` bytes, plain (see ``screen``).
     func screen(after offset: Int) -> String {
-        Self.plain(String(decoding: screenBuffer.bytes.withLock { Array($0.dropFirst(offset)) }, as: UTF8.self))
+        TerminalText.plain(String(decoding: screenBuffer.bytes.withLock { Array($0.dropFirst(offset)) }, as: UTF8.self))
     }
 
     var isRunning: Bool { process.isRunning }
@@ -292,23 +293,6 @@ final class KioskdProcess: Sendable {
 
     /// The log tail, for a failure message.
     func tail(_ count: Int = 40) -> String { captured.withLock { $0.lines.suffix(count).joined(separator: "\n") } }
-
-    /// Text without CSI escape sequences and without white space.
-    static func plain(_ text: String) -> String {
-        var out = ""
-        var iterator = text.unicodeScalars.makeIterator()
-        while let scalar = iterator.next() {
-            if scalar == "\u{1B}" {
-                guard let next = iterator.next() else { break }
-                if next == "[" {
-                    while let c = iterator.next(), !(0x40...0x7E).contains(c.value) {}
-                }
-                continue
-            }
-            if !scalar.properties.isWhitespace { out.unicodeScalars.append(scalar) }
-        }
-        return out
-    }
 
     /// Runs `step` until `condition` holds (then SIGKILLs the process and returns true) or `limit` passes (then
     /// SIGKILLs it and returns false). Always reaps the process.
